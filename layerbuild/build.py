@@ -1,0 +1,128 @@
+"""Run the stages in order: resolve → install → remove runtime-provided → package → inventory → report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import BuildCache, cache_key
+from .config import BuildOptions
+from .distributions import distributions_in_dir
+from .errors import InputError
+from .inventory import inventory_of_zip
+from .package import sha256_file, write_layer_zip
+from .progress import step, warn
+from .removal import Removal, SlimResult, remove_distributions
+from .report.json import report_dict
+from .report.model import LayerReport
+from .requirements_file import read_requirements
+from .resolve import Lock, lock_requirements, runtime_provided_closure
+from .runtime_packages import REMOVAL_RULE, RUNTIME_PROVIDED
+from .targets import Target
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    zip_path: Path
+    report_path: Path
+    lock: Lock
+    cached: bool
+    report: LayerReport
+
+
+def default_name(requirements: Path) -> str:
+    parent = requirements.resolve().parent.name
+    return parent or "layer"
+
+
+def output_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output path {out} is a file, not a folder: pass another -o")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {out}: {exc.strerror}: pass another -o") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out} is not writable: pass another -o")
+    return out
+
+
+def _write_atomic(dest: Path, write) -> None:
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset[str], work: Path) -> dict:
+    """Install and package into `work/layer.zip`; returns the cache entry's metadata."""
+    from .install import installer_for
+
+    tree = work / "tree"
+    installer = installer_for(options)
+    with step(f"Installing {len(lock.pins)} packages ({installer.name})"):
+        installer.install(lock, target, tree)
+    removed = SlimResult()
+    if drop:
+        dists = [d for d in distributions_in_dir(tree) if d.name in drop]
+        removed += remove_distributions(tree, dists, REMOVAL_RULE)
+    with step("Writing the layer zip"):
+        zip_path = write_layer_zip(tree, work / "layer.zip")
+    shutil.rmtree(tree, ignore_errors=True)
+    return {
+        "sha256": sha256_file(zip_path),
+        "removed": [[r.rule, r.distribution, r.path, r.bytes] for r in removed.removals],
+        "bytecode": {"mode": "none", "python": None},
+        "target": [target.runtime, target.arch],
+    }
+
+
+def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
+    target = Target(options.runtime, options.arch)
+    if target.deprecated_on:
+        warn(f"{target.runtime} is deprecated since {target.deprecated_on}: new functions cannot use it; "
+             "plan a move to a newer runtime")
+    reqs = read_requirements(requirements)
+    name = options.name or default_name(reqs.path)
+    out = output_dir(options.output)
+    with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
+        lock = lock_requirements(reqs, target)
+    drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
+    cache = cache or BuildCache()
+    key = cache_key({"lock": lock.install_text(), "from_source": lock.build_from_source,
+                     "target": target.slug, "options": options.cache_parts(),
+                     "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+    entry = cache.get(key)
+    cached = entry is not None
+    if entry is None:
+        work = cache.staging()
+        try:
+            meta = _assemble(lock, target, options, drop, work)
+            entry = cache.commit(key, work, meta)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    zip_out = out / f"{name}-{target.slug}.zip"
+    report_out = out / f"{name}-{target.slug}.report.json"
+    _write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
+    meta = entry.meta
+    report = LayerReport(
+        inventory=inventory_of_zip(zip_out),
+        target=target,
+        target_source="flags",
+        layer_path=str(zip_out),
+        sha256=meta["sha256"],
+        removed=SlimResult(tuple(Removal(*r) for r in meta["removed"])),
+        bytecode_mode=meta["bytecode"]["mode"],
+        bytecode_python=meta["bytecode"]["python"],
+        extra={"cached": cached},
+    )
+    text = json.dumps(report_dict(report), indent=2) + "\n"
+    _write_atomic(report_out, lambda tmp: tmp.write_text(text))
+    return BuildResult(zip_out, report_out, lock, cached, report)

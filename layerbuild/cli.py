@@ -1,0 +1,90 @@
+"""The command line: parses flags and wires the pieces; no build logic lives here.
+
+Subcommands are loaded lazily from `layerbuild/commands/` so that `layerbuild --help` and every
+command start fast: heavy modules (boto3, docker, rich) are imported only by the commands using them.
+Exit codes: 0 success, 1 findings (audit, failed checks), 2 bad input or environment, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import click
+
+from . import __version__
+
+# command name -> "module:attribute" of its click command
+COMMANDS: dict[str, str] = {
+    "lock": "layerbuild.commands.lock:lock",
+    "build": "layerbuild.commands.build:build",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _, attr = COMMANDS[name].partition(":")
+        return getattr(import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="layerbuild")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only print results and errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
+    """Build, report, audit and publish AWS Lambda layers for Python."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if quiet:
+        from .progress import set_quiet
+
+        set_quiet(True)
+
+
+def _fail(message: str, code: int) -> None:
+    from .redact import redact
+
+    print(f"layerbuild: error: {redact(message)}", file=sys.stderr)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    from .errors import LayerbuildError
+
+    try:
+        cli.main(args=args, prog_name="layerbuild", standalone_mode=False)
+    except LayerbuildError as exc:
+        if debug:
+            raise
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("interrupted", 130)
+    except click.ClickException as exc:
+        # Usage errors: click's message on one line, exit 2.
+        if debug:
+            raise
+        _fail(exc.format_message().replace("\n", " "), 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        _fail(f"cannot read or write{where}: {exc.strerror or exc}: check the path, space and permissions", 2)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to see more
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 3)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

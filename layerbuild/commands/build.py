@@ -1,0 +1,45 @@
+"""`layerbuild build`: a Lambda layer zip and its report from a requirements file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
+from .options import config_option, target_options
+
+
+@click.command()
+@click.argument("requirements", type=click.Path(), required=False)
+@target_options
+@config_option
+@click.option("-o", "--output", default=None, help="Output folder [default: dist/].")
+@click.option("--name", default=None, help="Layer name [default: the requirements file's folder name].")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="wheels: never Docker; container: build in a Lambda build image; auto: wheels where they exist.")
+@click.option("--slim", type=click.Choice(SLIM_PROFILES), default=None, help="How much bloat to strip [default: safe].")
+@click.option("--bytecode", type=click.Choice(BYTECODE_MODES), default=None,
+              help="Ship .pyc for faster cold starts. 'only' ships no .py: smaller, but tracebacks lose source lines.")
+@click.option("--keep-runtime-packages", is_flag=True, default=None,
+              help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              help="What to print on stdout when done.")
+def build(requirements: str | None, runtime, arch, config_path, output, name, backend, slim, bytecode,
+          keep_runtime_packages, fmt) -> None:
+    """Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock)."""
+    from ..build import build_layer
+    from ..config import merge_build_options
+    from ..errors import InputError
+    from ..report import get_format
+
+    options, _ = merge_build_options(
+        {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
+         "bytecode": bytecode, "keep_runtime_packages": keep_runtime_packages},
+        Path(config_path) if config_path else None,
+    )
+    if not requirements:
+        raise InputError("name a requirements file: layerbuild build requirements.txt")
+    result = build_layer(requirements, options)
+    click.echo(get_format(fmt).render(result.report), nl=False)
+    click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}  (report: {result.report_path})", err=True)

@@ -1,0 +1,57 @@
+"""Install without Docker: uv picks the target's wheels (`--python-platform`) and installs them.
+
+Packages that have no usable wheel are built from their sdist here only when the result is pure
+Python; anything that compiles needs the build container (`--backend container`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..distributions import distributions_in_dir
+from ..errors import InstallError, NoCompatibleWheelError
+from ..resolve import Lock
+from ..targets import Target
+from ..uvtool import first_error_line, run_uv
+from .interface import Installer
+
+
+def uv_install_args(lock: Lock, target: Target, dest: Path, requirements: Path) -> list[str]:
+    args = ["pip", "install", "--target", str(dest), "--python-version", target.python_version,
+            "--python-platform", target.uv_platform, "--no-deps", "--quiet",
+            # Copies, not hard links into uv's cache: later stages change files in place.
+            "--link-mode", "copy", "--only-binary", ":all:"]
+    for name in lock.build_from_source:
+        args += ["--no-binary", name]
+    if all(p.hashes for p in lock.pins):
+        args.append("--require-hashes")
+    return args + ["-r", str(requirements), *lock.index_args]
+
+
+class WheelsInstaller(Installer):
+    name = "wheels"
+
+    def install(self, lock: Lock, target: Target, dest: Path, exclude: frozenset[str] = frozenset()) -> None:
+        dest.mkdir(parents=True, exist_ok=True)
+        if not (lock.names() - exclude):
+            return
+        with tempfile.TemporaryDirectory(prefix="layerbuild-req-") as tmp:
+            reqs = Path(tmp) / "requirements.txt"
+            reqs.write_text(lock.install_text(exclude))
+            proc = run_uv(uv_install_args(lock, target, dest, reqs))
+        if proc.returncode != 0:
+            raise InstallError(f"installing for {target.runtime} {target.arch} failed: {first_error_line(proc.stderr)}")
+        # Console scripts carry a shebang to this machine's Python: useless in /opt, and they make the
+        # zip depend on where it was built.
+        shutil.rmtree(dest / "bin", ignore_errors=True)
+        (dest / ".lock").unlink(missing_ok=True)  # uv's lock file for the --target folder
+        compiled = [d for d in distributions_in_dir(dest)
+                    if d.name in lock.build_from_source and not d.pure]
+        if compiled:
+            names = ", ".join(f"{d.name} {d.version}" for d in compiled)
+            raise NoCompatibleWheelError(
+                f"{names}: no wheel runs on {target.runtime} {target.arch} and the sdist compiles native "
+                "code, which must be built for Lambda: use --backend container (needs Docker)"
+            )

@@ -1,0 +1,125 @@
+"""Write the layer zip deterministically: the same tree gives the same bytes, wherever and whenever.
+
+Entries are sorted, carry a fixed date (SOURCE_DATE_EPOCH when set, else 1980-01-01) and fixed modes
+(0644, or 0755 where any execute bit was set), and live under `python/`, where Lambda's Python looks.
+The zip is written to a temporary file beside the destination and renamed into place, so a killed
+build never leaves a partial zip.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .errors import InputError
+
+LAYER_PREFIX = "python/"
+_MIN_DATE = (1980, 1, 1, 0, 0, 0)
+_COMPRESSLEVEL = 6
+
+
+def zip_date() -> tuple[int, int, int, int, int, int]:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return _MIN_DATE
+    try:
+        value = int(epoch)
+    except ValueError:
+        raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from None
+    t = time.gmtime(max(value, 315532800))  # zip cannot store dates before 1980
+    # Zip stores local times with 2-second precision; round down so every build agrees.
+    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
+
+
+def tree_files(root: Path) -> list[tuple[str, Path]]:
+    """(archive name relative to root, path) for every regular file, sorted by archive name."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in filenames:
+            path = Path(dirpath) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+                continue  # never package a file from outside the tree
+            if not path.is_file():
+                continue
+            found.append((path.relative_to(root).as_posix(), path))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def _compress(path: Path) -> tuple[bytes, bytes, int, int]:
+    data = path.read_bytes()
+    compressor = zlib.compressobj(_COMPRESSLEVEL, zlib.DEFLATED, -15)
+    return data, compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)
+
+
+def write_layer_zip(root: Path, dest: Path, prefix: str = LAYER_PREFIX) -> Path:
+    """Zip every file under `root` into `dest` with `prefix`; returns `dest`."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    date = zip_date()
+    files = tree_files(root)
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf, ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            # zlib releases the GIL: compress files on every core, write them in sorted order.
+            for (arcname, path), (data, packed, crc, size) in zip(files, _bounded_map(pool, files)):
+                mode = path.stat().st_mode
+                info = zipfile.ZipInfo(prefix + arcname, date_time=date)
+                info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
+                info.create_system = 3  # unix, so the modes above are read
+                if len(packed) < size:
+                    _write_precompressed(zf, info, packed, crc, size)
+                else:
+                    info.compress_type = zipfile.ZIP_STORED
+                    zf.writestr(info, data)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def _bounded_map(pool: ThreadPoolExecutor, files: list[tuple[str, Path]], window: int = 64):
+    """pool.map over the files with at most `window` results held in memory."""
+    from collections import deque
+
+    pending: deque = deque()
+    for _, path in files:
+        pending.append(pool.submit(_compress, path))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _write_precompressed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, crc: int, size: int) -> None:
+    """Write an entry whose deflate stream is already made (zipfile would compress it again, on one core)."""
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.file_size = size
+    info.compress_size = len(packed)
+    info.CRC = crc
+    info.flag_bits = 0
+    zip64 = size > zipfile.ZIP64_LIMIT or len(packed) > zipfile.ZIP64_LIMIT
+    info.header_offset = zf.fp.tell()
+    zf._writecheck(info)
+    zf._didModify = True
+    zf.fp.write(info.FileHeader(zip64))
+    zf.fp.write(packed)
+    zf.start_dir = zf.fp.tell()
+    zf.filelist.append(info)
+    zf.NameToInfo[info.filename] = info
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
