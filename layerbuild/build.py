@@ -56,8 +56,15 @@ def _write_atomic(dest: Path, write) -> None:
     try:
         write(tmp)
         os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # e.g. the parent is a file: there is nothing to clean up
+        if isinstance(exc, OSError):
+            # Name the file the user asked for, not our temporary one (or the cache file copied from).
+            raise InputError(f"cannot write {dest}: {exc.strerror or exc}: check the path, free space "
+                             "and permissions") from None
         raise
 
 
