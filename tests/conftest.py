@@ -40,12 +40,16 @@ def shared_cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("lbcache-shared")
 
 
-def run_cli(*args: str, env: dict | None = None, cwd: str | Path | None = None, timeout: float = 900) -> CliResult:
-    """Run the real `layerbuild` command in a subprocess, as a user would."""
+def run_cli(*args: str, env: dict | None = None, cwd: str | Path | None = None, timeout: float = 900,
+            preexec_fn=None) -> CliResult:
+    """Run the real `layerbuild` command in a subprocess, as a user would.
+
+    `preexec_fn` runs in the child before the CLI starts (e.g. to set an RLIMIT for fault injection).
+    """
     full_env = dict(os.environ)
     full_env.update(env or {})
     proc = subprocess.run([sys.executable, "-m", "layerbuild.cli", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=timeout)
+                          env=full_env, cwd=cwd, timeout=timeout, preexec_fn=preexec_fn)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
