@@ -71,5 +71,9 @@ def first_error_line(stderr: str) -> str:
                 text = line[len(prefix):].strip()
                 if prefix == "error:" and any(l.startswith("Caused by:") for l in lines):
                     continue
+                # A full disk or a missing permission is only named by the last cause: keep its reason.
+                root = [l for l in lines if l.startswith(prefix)][-1]
+                if root != line and "(os error" in root:
+                    text += ": " + root.rsplit(": ", 1)[-1]
                 return text
     return lines[-1] if lines else "uv failed without a message"
