@@ -18,6 +18,7 @@ from . import __version__
 COMMANDS: dict[str, str] = {
     "lock": "layerbuild.commands.lock:lock",
     "build": "layerbuild.commands.build:build",
+    "plan": "layerbuild.commands.plan:plan",
 }
 
 
