@@ -1,0 +1,451 @@
+"""The bad input catalogue: every way a user can hand layerbuild something it cannot use.
+
+Each case runs the real CLI in a subprocess and holds it to one promise: the exit code is 2 (1 for
+audit findings), stderr is exactly one `layerbuild: error:` line that names the problem, there is no
+traceback, and no file is left behind (no partial zip, report or lock, no temp file, no half-written
+cache entry). Cases are data: add one by writing a setup function under `@case(...)`.
+
+Resolution cases use a local `--find-links` folder of wheels built by the test and `--no-index`, so
+they run offline and say exactly which versions exist; two `network` cases repeat the point with PyPI.
+Full-disk and read-only cases mount a small tmpfs (we run as root in CI) or set RLIMIT_FSIZE.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import resource
+import subprocess
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from tests.conftest import make_wheel, run_cli
+
+from layerbuild.cli import COMMANDS
+
+
+class Workspace:
+    """A folder for one case: files, an offline wheel index, tmpfs mounts, extra env and limits."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.env: dict[str, str] = {"LAYERBUILD_CACHE_DIR": str(root / "cache")}
+        self.preexec: Callable[[], None] | None = None
+        self.mounts: list[Path] = []
+        self._wheels: Path | None = None
+
+    def write(self, rel: str, content: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+
+    @property
+    def wheels(self) -> Path:
+        """tinypkg 1.0 (64 KiB of random bytes: its zip is bigger than the small tmpfs), needsnew 1.0
+        (needs tinypkg>=2, which does not exist), winonly 1.0 (a Windows-only wheel)."""
+        if self._wheels is None:
+            self._wheels = self.root / "wheels"
+            make_wheel(self._wheels, "tinypkg", "1.0",
+                       {"tinypkg/__init__.py": "X = 1\n", "tinypkg/blob.bin": os.urandom(65536)})
+            make_wheel(self._wheels, "needsnew", "1.0", {"needsnew/__init__.py": ""}, requires=["tinypkg>=2"])
+            make_wheel(self._wheels, "winonly", "1.0", {"winonly/__init__.py": ""}, tag="cp312-cp312-win_amd64")
+        return self._wheels
+
+    def reqs(self, *lines: str, rel: str = "proj/requirements.txt") -> str:
+        """A requirements file that resolves against the offline wheel folder only."""
+        header = ["--no-index", f"--find-links {self.wheels}"]
+        return str(self.write(rel, "\n".join([*header, *lines]) + "\n").relative_to(self.root))
+
+    def hashed_lock(self, runtime: str = "python3.12", rel: str = "proj/requirements.lock") -> str:
+        """A lock file as `layerbuild lock` writes it (read without resolving)."""
+        wheel = next(self.wheels.glob("tinypkg-*.whl"))
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        text = (f"--no-index\n--find-links {self.wheels}\n"
+                f"# layerbuild-lock: runtime={runtime} arch=x86_64\n"
+                f"tinypkg==1.0 \\\n    --hash=sha256:{digest}\n")
+        return str(self.write(rel, text).relative_to(self.root))
+
+    def tmpfs(self, rel: str, size: str = "8k", read_only: bool = False) -> Path:
+        path = self.root / rel
+        path.mkdir(parents=True, exist_ok=True)
+        opts = f"size={size}" + (",ro" if read_only else "")
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): {proc.stderr.strip()}")
+        self.mounts.append(path)
+        return path
+
+    def unmount(self) -> None:
+        for path in reversed(self.mounts):
+            subprocess.run(["umount", "-l", str(path)], check=False)
+        self.mounts.clear()
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    setup: Callable[[Workspace], list[str]]  # makes the files, returns the CLI arguments
+    names: tuple[str, ...]  # what the error line must mention (case-insensitive)
+    code: int = 2
+    network: bool = False
+    marks: tuple = field(default=())
+
+
+CASES: list[Case] = []
+
+
+def case(id: str, *names: str, code: int = 2, network: bool = False):
+    def register(setup: Callable[[Workspace], list[str]]):
+        CASES.append(Case(id, setup, tuple(names), code, network))
+        return setup
+    return register
+
+
+# --- the requirements file itself ---------------------------------------------------------------
+
+@case("requirements-missing", "missing.txt", "does not exist")
+def _(w):
+    return ["build", "missing.txt", "-o", "out"]
+
+
+@case("requirements-empty", "lists no requirements")
+def _(w):
+    w.write("proj/requirements.txt", "")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirements-only-comments-and-options", "lists no requirements")
+def _(w):
+    w.write("proj/requirements.txt", "# nothing here\n--no-index\n\n   # still nothing\n")
+    return ["lock", "proj/requirements.txt", "-o", "out/requirements.lock"]
+
+
+@case("requirements-binary", "binary file")
+def _(w):
+    w.write("proj/requirements.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00" + os.urandom(256))
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirements-not-utf8", "not utf-8")
+def _(w):
+    w.write("proj/requirements.txt", "caf\u00e9==1.0\n".encode("latin-1"))
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirements-is-a-folder", "is a folder")
+def _(w):
+    (w.root / "proj").mkdir()
+    return ["build", "proj", "-o", "out"]
+
+
+@case("requirement-line-unparseable", "requirements.txt:1", "not a valid requirement", "six===")
+def _(w):
+    w.write("proj/requirements.txt", "six===\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirement-continued-line-names-where-it-starts", "requirements.txt:3", "not a valid requirement")
+def _(w):
+    w.write("proj/requirements.txt", "requests\n# a comment\nidna \\\n  >= 3 ; python_version >=\n")
+    return ["lock", "proj/requirements.txt"]
+
+
+@case("requirement-editable", "editable")
+def _(w):
+    w.write("proj/requirements.txt", "-e ./mypkg\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirements-unknown-option", "unknown option", "--frobnicate")
+def _(w):
+    w.write("proj/requirements.txt", "--frobnicate yes\nsix\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("include-loop", "include loop", "a.txt", "b.txt")
+def _(w):
+    w.write("proj/a.txt", "-r b.txt\nsix\n")
+    w.write("proj/b.txt", "-r a.txt\n")
+    return ["build", "proj/a.txt", "-o", "out"]
+
+
+@case("include-self", "include loop")
+def _(w):
+    w.write("proj/requirements.txt", "six\n--requirement=requirements.txt\n")
+    return ["lock", "proj/requirements.txt"]
+
+
+@case("include-missing", "common.txt", "does not exist", "included from")
+def _(w):
+    w.write("proj/requirements.txt", "six\n-r ../shared/common.txt\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("include-without-file-name", "-r needs a file name")
+def _(w):
+    w.write("proj/requirements.txt", "six\n-r\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("index-url-without-value", "--index-url needs a value")
+def _(w):
+    w.write("proj/requirements.txt", "--index-url\nsix\n")
+    return ["lock", "proj/requirements.txt"]
+
+
+@case("build-without-requirements", "name a requirements file")
+def _(w):
+    return ["build", "-o", "out"]
+
+
+@case("unknown-command", "no such command", "bulid")
+def _(w):
+    return ["bulid", "requirements.txt"]
+
+
+# --- resolution against an index (offline wheel folder) -------------------------------------------
+
+@case("unknown-package", "unknown package", "nosuchpkg")
+def _(w):
+    return ["build", w.reqs("nosuchpkg"), "-o", "out"]
+
+
+@case("impossible-version", "cannot resolve", "tinypkg==7")
+def _(w):
+    return ["build", w.reqs("tinypkg==7"), "-o", "out"]
+
+
+@case("conflicting-pins", "cannot resolve", "tinypkg==1.0", "tinypkg>1.0")
+def _(w):
+    return ["lock", w.reqs("tinypkg==1.0", "tinypkg>1.0"), "-o", "out/requirements.lock"]
+
+
+@case("dependency-impossible", "cannot resolve", "needsnew", "tinypkg>=2")
+def _(w):
+    return ["build", w.reqs("needsnew"), "-o", "out"]
+
+
+@case("wheels-only-for-another-platform", "winonly has no wheel", "python3.12 x86_64", "win_amd64")
+def _(w):
+    return ["build", w.reqs("winonly"), "-o", "out"]
+
+
+@case("pywin32-on-linux", "pywin32 has no wheel", "python3.12", network=True)
+def _(w):
+    w.write("proj/requirements.txt", "pywin32\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("unknown-package-on-pypi", "unknown package", "layerbuild-no-such-package-zz9", network=True)
+def _(w):
+    w.write("proj/requirements.txt", "layerbuild-no-such-package-zz9==1.0\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+# --- target -------------------------------------------------------------------------------------
+
+@case("unknown-runtime", "--runtime", "python2.7")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--runtime", "python2.7", "-o", "out"]
+
+
+@case("unknown-arch", "--arch", "sparc")
+def _(w):
+    return ["lock", w.reqs("tinypkg"), "--arch", "sparc"]
+
+
+@case("unknown-runtime-in-environment", "layerbuild_runtime", "python9")
+def _(w):
+    w.env["LAYERBUILD_RUNTIME"] = "python9"
+    return ["build", w.reqs("tinypkg"), "-o", "out"]
+
+
+@case("lock-for-another-runtime", "lock for python3.11", "python3.12")
+def _(w):
+    return ["build", w.hashed_lock(runtime="python3.11"), "--runtime", "python3.12", "-o", "out"]
+
+
+@case("source-date-epoch-not-a-number", "source_date_epoch", "whole number")
+def _(w):
+    w.env["SOURCE_DATE_EPOCH"] = "yesterday"
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
+
+
+# --- [tool.layerbuild] configuration ------------------------------------------------------------
+
+def _config(w: Workspace, body: str, name: str = "pyproject.toml") -> str:
+    prefix = "[tool.layerbuild]\n" if name == "pyproject.toml" else ""
+    return str(w.write(f"proj/{name}", prefix + body).relative_to(w.root))
+
+
+@case("config-wrong-type", "runtime must be a string", "312")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--config", _config(w, "runtime = 312\n"), "-o", "out"]
+
+
+@case("config-unknown-key", "unknown key 'optimise'")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--config", _config(w, 'optimise = "max"\n'), "-o", "out"]
+
+
+@case("config-bad-choice", "slim", "extreme")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--config", _config(w, 'slim = "extreme"\n', "layerbuild.toml"), "-o", "out"]
+
+
+@case("config-bool-not-bool", "keep_runtime_packages must be true or false")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--config", _config(w, 'keep_runtime_packages = "maybe"\n'), "-o", "out"]
+
+
+@case("config-list-of-non-strings", "keep must be a list of strings")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--config", _config(w, "keep = [1, 2]\n"), "-o", "out"]
+
+
+@case("config-not-toml", "not valid toml")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--config", _config(w, "runtime = 'python3.12\n"), "-o", "out"]
+
+
+@case("config-table-is-a-string", "[tool.layerbuild] must be a table")
+def _(w):
+    w.write("proj/pyproject.toml", '[tool]\nlayerbuild = "python3.12"\n')
+    return ["build", w.reqs("tinypkg"), "--config", "proj/pyproject.toml", "-o", "out"]
+
+
+@case("config-pyproject-without-table", "no [tool.layerbuild] table")
+def _(w):
+    w.write("proj/pyproject.toml", '[project]\nname = "x"\n')
+    return ["build", w.reqs("tinypkg"), "--config", "proj/pyproject.toml", "-o", "out"]
+
+
+@case("config-missing", "config file", "does not exist")
+def _(w):
+    return ["lock", w.reqs("tinypkg"), "--config", "nowhere/pyproject.toml"]
+
+
+@case("config-found-in-current-folder-is-checked-too", "unknown key 'runtimes'")
+def _(w):
+    w.write("pyproject.toml", '[tool.layerbuild]\nruntimes = ["python3.12"]\n')
+    return ["build", w.reqs("tinypkg"), "-o", "out"]
+
+
+# --- where the output goes ----------------------------------------------------------------------
+
+@case("output-is-a-file", "is a file, not a folder")
+def _(w):
+    w.write("out", "I am a file\n")
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
+
+
+@case("output-below-a-file", "cannot create output folder", "not a directory")
+def _(w):
+    w.write("out", "I am a file\n")
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out/layers"]
+
+
+@case("lock-output-below-a-file", "cannot write out/requirements.lock", "not a directory")
+def _(w):
+    w.write("out", "I am a file\n")
+    return ["lock", w.hashed_lock(), "-o", "out/requirements.lock"]
+
+
+@case("output-read-only", "not writable")
+def _(w):
+    w.tmpfs("out", read_only=True)
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
+
+
+@case("lock-output-read-only", "cannot write out/requirements.lock", "read-only")
+def _(w):
+    w.tmpfs("out", read_only=True)
+    return ["lock", w.hashed_lock(), "-o", "out/requirements.lock"]
+
+
+@case("output-disk-full", "cannot write out/proj-python3.12-x86_64.zip", "no space left")
+def _(w):
+    w.tmpfs("out", size="8k")  # the layer zip is ~66 KiB
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
+
+
+@case("cache-disk-full", "installing", "no space left")
+def _(w):
+    cache = w.tmpfs("cache", size="16k")
+    w.env["LAYERBUILD_CACHE_DIR"] = str(cache)
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
+
+
+@case("file-size-limit", "cannot write out/requirements.lock", "file too large")
+def _(w):
+    # RLIMIT_FSIZE makes every write past 64 bytes fail with EFBIG, as a full disk would.
+    # Python ignores SIGXFSZ, so the write fails instead of killing the process.
+    w.preexec = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+    (w.root / "out").mkdir()
+    return ["lock", w.hashed_lock(), "-o", "out/requirements.lock"]
+
+
+# --- the runner ---------------------------------------------------------------------------------
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def _left_behind(w: Workspace, before: set[str]) -> list[str]:
+    """Files the failed command created, except complete cache entries (a build may have finished in
+    the cache before writing the output failed; that entry is whole and reusable)."""
+    new = sorted(_files(w.root) - before)
+    cache = Path(w.env["LAYERBUILD_CACHE_DIR"])
+    bad = []
+    for rel in new:
+        path = w.root / rel
+        if path.is_relative_to(cache / "builds"):
+            entry = path.parent
+            if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():
+                continue
+        bad.append(rel)
+    staging = cache / "tmp"
+    if staging.is_dir():
+        bad += [f"staging folder {p.name}" for p in staging.iterdir()]
+    return bad
+
+
+def _params():
+    for c in CASES:
+        marks = [pytest.mark.network] if c.network else []
+        yield pytest.param(c, id=c.id, marks=marks)
+
+
+@pytest.mark.parametrize("bad", list(_params()))
+def test_bad_input_gives_one_clear_line_exit_code_and_no_leftovers(bad: Case, tmp_path):
+    w = Workspace(tmp_path)
+    try:
+        argv = bad.setup(w)
+        before = _files(tmp_path)
+        result = run_cli("-q", *argv, env=w.env, cwd=tmp_path, preexec_fn=w.preexec, timeout=300)
+        left = _left_behind(w, before)
+    finally:
+        w.unmount()
+    lines = result.stderr.splitlines()
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.code == bad.code, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("layerbuild: error: "), lines[0]
+    for name in bad.names:
+        assert name.lower() in lines[0].lower(), f"{name!r} not named in: {lines[0]}"
+    assert result.stdout == ""
+    assert left == [], f"left behind: {left}"
+
+
+def test_the_catalogue_has_at_least_25_distinct_cases():
+    ids = [c.id for c in CASES]
+    assert len(set(ids)) == len(ids)
+    assert len([c for c in CASES if not c.network]) >= 25
