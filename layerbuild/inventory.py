@@ -2,7 +2,11 @@
 
 Works on any zip or folder, not only ones layerbuild built (it never imports build.py). Files are
 owned through each `*.dist-info/RECORD`; files no RECORD lists fall back to the distribution that owns
-their top-level folder, else they are reported as unowned.
+their top-level folder, else they are reported as unowned (the `(unowned)` row; `Inventory.unowned_files`).
+
+`zipped_bytes` of a file in a zip is what it costs in the archive: its local header, data and central
+directory entry. So the distributions' zipped bytes add up to the zip file's size (less the end record),
+which is what Lambda's 50 MB upload limit measures. For a folder it is an estimate of the same.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import stat
 import zipfile
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .distributions import Distribution, parse_dist_info
@@ -29,6 +33,21 @@ class FileEntry:
     unzipped_bytes: int
     zipped_bytes: int
     is_symlink: bool = False
+    distribution: str = ""  # the owning distribution's normalized name, or UNOWNED
+
+
+# Folder names whose content no import needs at run time in a layer (reported, never removed here).
+TEST_DIRS = frozenset({"tests", "test"})
+CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints"})
+
+
+def is_test_file(path: str) -> bool:
+    return any(part in TEST_DIRS for part in PurePosixPath(path).parts[:-1])
+
+
+def is_cache_file(path: str) -> bool:
+    """Bytecode caches and tool caches. `__pycache__` is wanted when a layer ships bytecode on purpose."""
+    return any(part in CACHE_DIRS for part in PurePosixPath(path).parts[:-1])
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,8 @@ class DistSize:
     top_level: tuple[str, ...] = ()
     largest_files: tuple[tuple[str, int], ...] = ()
     site: str = ""  # the site folder it lives in, e.g. "python/"
+    tests_bytes: int = 0  # unzipped bytes under tests/ or test/ folders
+    caches_bytes: int = 0  # unzipped bytes under __pycache__/ and tool cache folders
 
 
 @dataclass(frozen=True)
@@ -52,10 +73,19 @@ class Inventory:
     unzipped_bytes: int = 0
     zipped_bytes: int = 0
     file_count: int = 0
+    archive_bytes: int | None = None  # the zip file's size on disk; None for a folder
 
     @property
     def totals(self) -> dict[str, int]:
         return {"unzipped_bytes": self.unzipped_bytes, "zipped_bytes": self.zipped_bytes, "files": self.file_count}
+
+    def files_of(self, name: str) -> tuple[FileEntry, ...]:
+        return tuple(f for f in self.files if f.distribution == name)
+
+    @property
+    def unowned_files(self) -> tuple[str, ...]:
+        """Files no `*.dist-info` claims (a function's own code, vendored or hand-copied packages)."""
+        return tuple(f.path for f in self.files if f.distribution == UNOWNED)
 
     def get(self, name: str) -> DistSize | None:
         from .resolve import normalize
@@ -89,7 +119,7 @@ def _find_sites(paths: list[str]) -> list[str]:
     return sorted(sites, key=len, reverse=True)
 
 
-def _build(root: str, entries: list[FileEntry], read_text) -> Inventory:
+def _build(root: str, entries: list[FileEntry], read_text, archive_bytes: int | None = None) -> Inventory:
     paths = [e.path for e in entries]
     sites = _find_sites(paths)
     dists: list[tuple[str, Distribution]] = []
@@ -118,6 +148,7 @@ def _build(root: str, entries: list[FileEntry], read_text) -> Inventory:
             owner[site + f] = dist.name
             top_owner.setdefault((site, f.split("/", 1)[0]), dist.name)
     grouped: dict[str, list[FileEntry]] = defaultdict(list)
+    owned_entries = []
     for e in entries:
         name = owner.get(e.path)
         if name is None:
@@ -127,7 +158,10 @@ def _build(root: str, entries: list[FileEntry], read_text) -> Inventory:
                 if first.endswith(".dist-info"):
                     name = next((d.name for s, d in dists if s == site and d.dist_info == first), None)
                 name = name or top_owner.get((site, first))
-        grouped[name or UNOWNED].append(e)
+        e = replace(e, distribution=name or UNOWNED)
+        grouped[e.distribution].append(e)
+        owned_entries.append(e)
+    entries = owned_entries
     sizes = []
     for name, files in grouped.items():
         largest = sorted(((f.path, f.unzipped_bytes) for f in files), key=lambda x: (-x[1], x[0]))[:10]
@@ -141,6 +175,8 @@ def _build(root: str, entries: list[FileEntry], read_text) -> Inventory:
             top_level=tops.get(name, ()),
             largest_files=tuple(largest),
             site=site_of_dist.get(name, ""),
+            tests_bytes=sum(f.unzipped_bytes for f in files if is_test_file(f.path)),
+            caches_bytes=sum(f.unzipped_bytes for f in files if is_cache_file(f.path)),
         ))
     sizes.sort(key=lambda d: (-d.unzipped_bytes, d.name))
     return Inventory(
@@ -150,6 +186,7 @@ def _build(root: str, entries: list[FileEntry], read_text) -> Inventory:
         unzipped_bytes=sum(e.unzipped_bytes for e in entries),
         zipped_bytes=sum(e.zipped_bytes for e in entries),
         file_count=len(entries),
+        archive_bytes=archive_bytes,
     )
 
 
@@ -160,11 +197,12 @@ def inventory_of_zip(path: Path) -> Inventory:
         raise InputError(f"{path} is not a readable zip ({exc}): rebuild or re-download it") from None
     with zf:
         entries = []
+        spans = _archive_spans(zf)
         for info in zf.infolist():
             if info.is_dir():
                 continue
             mode = info.external_attr >> 16
-            entries.append(FileEntry(info.filename, info.file_size, info.compress_size,
+            entries.append(FileEntry(info.filename, info.file_size, spans[id(info)],
                                      is_symlink=stat.S_ISLNK(mode)))
         names = {e.path for e in entries}
 
@@ -176,7 +214,31 @@ def inventory_of_zip(path: Path) -> Inventory:
             except (zipfile.BadZipFile, zlib.error, OSError) as exc:
                 raise InputError(f"{path} is corrupt ({name}: {exc}): rebuild or re-download it") from None
 
-        return _build(str(path), entries, read_text)
+        return _build(str(path), entries, read_text, archive_bytes=path.stat().st_size)
+
+
+def _central_entry_bytes(info: zipfile.ZipInfo) -> int:
+    # APPNOTE 4.3.12: 46 fixed bytes, then name, extra field and comment.
+    return 46 + len(info.orig_filename.encode("utf-8")) + len(info.extra) + len(info.comment)
+
+
+def _archive_spans(zf: zipfile.ZipFile) -> dict[int, int]:
+    """Bytes each entry takes in the archive: from its local header to the next one, plus its central entry.
+
+    Entries are laid out one after another, so the distance between header offsets is exact (it covers
+    the local header, any data descriptor and the data). Where offsets look wrong (overlapping or
+    prepended data), fall back to the compressed size plus the fixed local header.
+    """
+    infos = sorted(zf.infolist(), key=lambda i: i.header_offset)
+    end = getattr(zf, "start_dir", None)
+    spans = {}
+    for i, info in enumerate(infos):
+        nxt = infos[i + 1].header_offset if i + 1 < len(infos) else end
+        local = 30 + len(info.orig_filename.encode("utf-8")) + len(info.extra) + info.compress_size
+        if nxt is not None and local - len(info.extra) <= nxt - info.header_offset <= local + (1 << 16) + 24:
+            local = nxt - info.header_offset
+        spans[id(info)] = local + _central_entry_bytes(info)
+    return spans
 
 
 def _deflated_size(path: Path) -> int:
@@ -185,7 +247,8 @@ def _deflated_size(path: Path) -> int:
 
 
 def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
-    """`zipped_bytes` of a folder is what deflate (level 6, as our zips use) makes of each file."""
+    """`zipped_bytes` of a folder: what deflate (level 6, as our zips use) makes of each file, plus the
+    zip headers it would get under `python/` (local 30 + central 46 bytes, plus the name twice)."""
     from concurrent.futures import ThreadPoolExecutor
 
     rels: list[tuple[str, Path, bool]] = []
@@ -201,7 +264,8 @@ def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
     entries = []
     for rel, p, link in rels:
         size = p.lstat().st_size
-        entries.append(FileEntry(rel, size, zipped_by_path.get(p, size), is_symlink=link))
+        headers = 76 + 2 * len(("python/" + rel).encode("utf-8"))
+        entries.append(FileEntry(rel, size, zipped_by_path.get(p, size) + headers, is_symlink=link))
 
     def read_text(name: str) -> str | None:
         p = root / name

@@ -4,15 +4,43 @@ from __future__ import annotations
 
 import json
 
+from ..inventory import UNOWNED
 from .interface import Format
 from .model import LayerReport
 
 SCHEMA_VERSION = 1
+# A function zip can hold tens of thousands of files no dist-info owns: list the largest, count all.
+MAX_UNOWNED_LISTED = 1000
+LARGEST_FILES_LISTED = 5
+
+
+def _cold_start(report: LayerReport) -> dict:
+    from ..prices import PRICES_AS_OF, PRICES_REGION, PRICES_SOURCE
+
+    imports = report.imports
+    return {
+        "measured": bool(imports and imports.measured),
+        "note": report.import_note,
+        "python": imports.python if imports else None,
+        "runs": imports.runs if imports else 0,
+        "layer_import_ms": imports.layer_import_ms if imports else None,
+        "model": "docs/cold-start-model.md",
+        "prices": {"source": PRICES_SOURCE, "as_of": PRICES_AS_OF, "region": PRICES_REGION},
+        "estimates": [
+            {"memory_mb": e.memory_mb, "arch": e.arch, "vcpu": e.vcpu, "init_ms": round(e.init_ms, 1),
+             "billed_ms": e.billed_ms, "usd_per_million_cold_starts": round(e.usd_per_million, 4),
+             "over_init_limit": e.over_init_limit}
+            for e in report.estimates
+        ],
+    }
 
 
 def report_dict(report: LayerReport) -> dict:
     inv = report.inventory
     target = report.target
+    imports = {p.name: p for p in report.imports.packages} if report.imports else {}
+    unowned = sorted(((f.path, f.unzipped_bytes) for f in inv.files if f.distribution == UNOWNED),
+                     key=lambda x: (-x[1], x[0]))
     return {
         "schema_version": SCHEMA_VERSION,
         "target": {
@@ -27,6 +55,7 @@ def report_dict(report: LayerReport) -> dict:
             "zipped_bytes": inv.zipped_bytes,
             "unzipped_bytes": inv.unzipped_bytes,
             "files": inv.file_count,
+            "archive_bytes": inv.archive_bytes,
         },
         "packages": [
             {
@@ -38,11 +67,19 @@ def report_dict(report: LayerReport) -> dict:
                 "native_libs": len(d.native_libs),
                 "top_level": list(d.top_level),
                 "import_ms": report.import_ms.get(d.name),
+                "import_error": imports[d.name].error if d.name in imports else None,
+                "tests_bytes": d.tests_bytes,
+                "caches_bytes": d.caches_bytes,
+                "native_lib_files": list(d.native_libs),
+                "largest_files": [{"path": p, "bytes": b} for p, b in d.largest_files[:LARGEST_FILES_LISTED]],
             }
             for d in inv.distributions
         ],
-        "removed": report.removed.summary(),
+        "unowned_files": [{"path": p, "bytes": b} for p, b in unowned[:MAX_UNOWNED_LISTED]],
+        "unowned_files_total": len(unowned),
+        "removed": report.removed_summary(),
         "bytecode": {"mode": report.bytecode_mode, "python": report.bytecode_python},
+        "cold_start": _cold_start(report),
         "findings": list(report.findings),
         **report.extra,
     }

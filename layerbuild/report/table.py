@@ -54,7 +54,8 @@ class TableFormat(Format):
         table.add_section()
         table.add_row(*total)
         console.print(table)
-        by_rule = report.removed.by_rule()
+        _print_cold_start(console, report)
+        by_rule = report.removed_by_rule()
         if by_rule:
             parts = ", ".join(f"{rule} {human_bytes(b)}" for rule, b in by_rule.items())
             console.print(f"removed: {parts}")
@@ -62,3 +63,34 @@ class TableFormat(Format):
             console.print(f"bytecode: {report.bytecode_mode}"
                           + (f" (Python {report.bytecode_python})" if report.bytecode_python else ""))
         return buf.getvalue()
+
+
+def _print_cold_start(console, report: LayerReport) -> None:
+    """The import-time note, and the modelled init time and cost per memory size (one row per size)."""
+    from rich.table import Table
+
+    imports = report.imports
+    if imports is None:
+        return
+    if imports.layer_import_ms is not None:
+        console.print(f"import, whole layer: {imports.layer_import_ms:.0f} ms ({imports.note})")
+    else:
+        console.print(f"import: {imports.note}")
+    if not report.estimates:
+        return
+    by_memory: dict[int, dict[str, object]] = {}
+    for e in report.estimates:
+        by_memory.setdefault(e.memory_mb, {})[e.arch] = e
+    arches = sorted({e.arch for e in report.estimates}, key=lambda a: a != "x86_64")
+    table = Table(title="modelled cold start (docs/cold-start-model.md)", title_justify="left", show_edge=False)
+    table.add_column("memory", justify="right")
+    table.add_column("vCPU", justify="right")
+    table.add_column("init", justify="right")
+    for arch in arches:
+        table.add_column(f"$ / 1M cold starts {arch}", justify="right")
+    for memory, row in sorted(by_memory.items()):
+        first = next(iter(row.values()))
+        init = f"{first.init_ms / 1000:.2f} s" + (" (>10 s limit)" if first.over_init_limit else "")
+        table.add_row(f"{memory} MB", f"{first.vcpu:.2f}", init,
+                      *(f"${row[a].usd_per_million:.2f}" if a in row else "-" for a in arches))
+    console.print(table)
