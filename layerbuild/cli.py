@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "lock": "layerbuild.commands.lock:lock",
     "build": "layerbuild.commands.build:build",
     "plan": "layerbuild.commands.plan:plan",
+    "publish": "layerbuild.commands.publish:publish",
+    "prune": "layerbuild.commands.prune:prune",
 }
 
 
