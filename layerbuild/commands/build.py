@@ -33,11 +33,20 @@ def build(requirements: str | None, runtime, arch, config_path, output, name, ba
     from ..errors import InputError
     from ..report import get_format
 
-    options, _ = merge_build_options(
-        {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
-         "bytecode": bytecode, "keep_runtime_packages": keep_runtime_packages},
-        Path(config_path) if config_path else None,
-    )
+    flags = {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
+             "bytecode": bytecode, "keep_runtime_packages": keep_runtime_packages}
+    options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
+    if not requirements and config_path:
+        # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).
+        from ..build_plan import build_from_config
+
+        done = build_from_config(config_path, flags)
+        if fmt == "json":
+            click.echo(done.plan_path.read_text(), nl=False)
+        for layer_name, result in done.results.items():
+            click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}", err=True)
+        click.echo(f"plan: {done.plan_path}", err=True)
+        return
     if not requirements:
         raise InputError("name a requirements file: layerbuild build requirements.txt")
     result = build_layer(requirements, options)
