@@ -27,6 +27,10 @@ class EnvironmentProblem(LayerbuildError):
     """A tool or service layerbuild needs is missing or not answering."""
 
 
+class DockerUnavailable(EnvironmentProblem):
+    """A build needs the container backend and no Docker engine answers."""
+
+
 class FindingsError(LayerbuildError):
     """Checks found problems in the result (exit 1): audit findings, a failed import smoke test."""
 
