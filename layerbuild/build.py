@@ -53,6 +53,7 @@ def output_dir(path: str) -> Path:
 
 def _write_atomic(dest: Path, write) -> None:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    _sweep_dead_temps(dest)
     try:
         write(tmp)
         os.replace(tmp, dest)
@@ -66,6 +67,20 @@ def _write_atomic(dest: Path, write) -> None:
             raise InputError(f"cannot write {dest}: {exc.strerror or exc}: check the path, free space "
                              "and permissions") from None
         raise
+
+
+def _sweep_dead_temps(dest: Path) -> None:
+    """Remove `.NAME.PID.tmp` files beside `dest` left by a killed process (SIGKILL runs no cleanup)."""
+    from .cache import _pid_alive
+
+    try:
+        siblings = list(dest.parent.glob(f".{dest.name}.*.tmp"))
+    except OSError:
+        return
+    for stale in siblings:
+        pid = stale.name[len(dest.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
 
 
 def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset[str], work: Path) -> dict:
