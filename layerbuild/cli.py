@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "plan": "layerbuild.commands.plan:plan",
     "publish": "layerbuild.commands.publish:publish",
     "prune": "layerbuild.commands.prune:prune",
+    "audit": "layerbuild.commands.audit:audit",
 }
 
 

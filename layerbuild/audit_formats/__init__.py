@@ -1,0 +1,23 @@
+"""Audit output formats: one module per format, each rendering an AuditResult it is given."""
+
+from __future__ import annotations
+
+FORMATS = {
+    "table": "layerbuild.audit_formats.table:TableFormat",
+    "json": "layerbuild.audit_formats.json:JsonFormat",
+    "markdown": "layerbuild.audit_formats.markdown:MarkdownFormat",
+    "github": "layerbuild.audit_formats.github:GithubFormat",
+    "sarif": "layerbuild.audit_formats.sarif:SarifFormat",
+    "junit": "layerbuild.audit_formats.junit:JunitFormat",
+}
+
+
+def get_format(name: str):
+    from importlib import import_module
+
+    from ..errors import InputError
+
+    if name not in FORMATS:
+        raise InputError(f"unknown audit format {name!r}: choose one of {', '.join(FORMATS)}")
+    module, _, attr = FORMATS[name].partition(":")
+    return getattr(import_module(module), attr)()
