@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "publish": "layerbuild.commands.publish:publish",
     "prune": "layerbuild.commands.prune:prune",
     "audit": "layerbuild.commands.audit:audit",
+    "report": "layerbuild.commands.report:report",
 }
 
 

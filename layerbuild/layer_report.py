@@ -69,7 +69,7 @@ def report_for_path(path: str | Path, *, runtime: str | None = None, arch: str |
     sha256 = sha256_file(path) if path.is_file() else None
     mode, python = detect_bytecode(inventory)
     report = LayerReport(inventory=inventory, target=target, target_source=source, layer_path=str(path),
-                         sha256=sha256, bytecode_mode=mode, bytecode_python=python)
+                         sha256=sha256, bytecode_mode=mode, bytecode_python=python, removed_known=False)
     built = _build_report_beside(path, sha256) if sha256 else None
     if built:
         rows = tuple({"rule": str(r["rule"]), "package": str(r.get("package") or ""),
@@ -78,5 +78,5 @@ def report_for_path(path: str | Path, *, runtime: str | None = None, arch: str |
         bytecode = built.get("bytecode") or {}
         if bytecode.get("mode"):
             mode, python = bytecode["mode"], bytecode.get("python")
-        report = replace(report, removed_rows=rows, bytecode_mode=mode, bytecode_python=python)
+        report = replace(report, removed_rows=rows, removed_known=True, bytecode_mode=mode, bytecode_python=python)
     return with_cold_start(report, path, memory_mb=memory_mb, runs=runs, measure=measure)

@@ -5,6 +5,8 @@ from __future__ import annotations
 FORMATS = {
     "table": "layerbuild.report.table:TableFormat",
     "json": "layerbuild.report.json:JsonFormat",
+    "markdown": "layerbuild.report.markdown:MarkdownFormat",
+    "html": "layerbuild.report.html:HtmlFormat",
 }
 
 

@@ -78,6 +78,7 @@ def report_dict(report: LayerReport) -> dict:
         "unowned_files": [{"path": p, "bytes": b} for p, b in unowned[:MAX_UNOWNED_LISTED]],
         "unowned_files_total": len(unowned),
         "removed": report.removed_summary(),
+        "removed_known": report.removed_known,
         "bytecode": {"mode": report.bytecode_mode, "python": report.bytecode_python},
         "cold_start": _cold_start(report),
         "findings": list(report.findings),

@@ -27,6 +27,7 @@ class LayerReport:
     estimates: tuple[ColdStartEstimate, ...] = ()  # modelled init time and price per memory × arch
     # What slimming removed, as summary rows, when only a build's report.json knows it (no paths).
     removed_rows: tuple[dict, ...] | None = None
+    removed_known: bool = True  # False for a zip or folder whose build left no record of removals
 
     def removed_summary(self) -> list[dict]:
         """One row per (rule, package): files and bytes removed."""

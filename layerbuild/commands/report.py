@@ -1,0 +1,51 @@
+"""`layerbuild report`: sizes and cold-start cost of every dependency in a zip or folder."""
+
+from __future__ import annotations
+
+import click
+
+from ..targets import ARCHITECTURES, RUNTIMES
+
+FORMAT_NAMES = ("table", "json", "markdown", "html")
+
+
+@click.command()
+@click.argument("path", metavar="ZIP_OR_DIR", type=click.Path())
+@click.option("--runtime", type=click.Choice(list(RUNTIMES)), default=None,
+              help="Lambda runtime [default: from the zip's name, else the wheels' tags].")
+@click.option("--arch", type=click.Choice(list(ARCHITECTURES)), default=None,
+              help="Lambda architecture [default: from the zip's name, else the wheels' tags].")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@click.option("--memory", default=None, metavar="MB,MB,…",
+              help="Memory sizes to estimate the cold start for [default: 128,256,512,1024,1769,3008].")
+@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Fresh-interpreter runs per package; the median is reported.")
+@click.option("--measure/--no-measure", default=True, show_default=True,
+              help="Import every package in a fresh interpreter of the target's Python (runs the layer's code).")
+def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None:
+    """Show what each dependency in ZIP_OR_DIR costs: bytes, import time and cold-start price.
+
+    ZIP_OR_DIR is a layer zip, a function zip or a folder, built by layerbuild or not.
+    """
+    from pathlib import Path
+
+    from ..coldstart import parse_memory_list
+    from ..layer_report import report_for_path
+    from ..progress import step
+    from ..report import get_format
+
+    sizes = parse_memory_list(memory)  # bad input fails before any work
+    renderer = get_format(fmt)
+    with step(f"Measuring {path}" + (" (imports)" if measure else "")):
+        result = report_for_path(Path(path), runtime=runtime, arch=arch, measure=measure, memory_mb=sizes, runs=runs)
+    text = renderer.render(result)
+    if output:
+        from ..build import _write_atomic
+
+        dest = Path(output)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(dest, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        click.echo(f"report ({fmt}): {dest}", err=True)
+    else:
+        click.echo(text, nl=False)
