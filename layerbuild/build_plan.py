@@ -99,7 +99,10 @@ def plan_json_with_builds(plan: LayerPlan, results: dict[str, BuildResult]) -> d
         result = results[entry["name"]]
         inv = result.report.inventory
         zipped = result.zip_path.stat().st_size
-        entry.update({"zip": str(result.zip_path), "report": str(result.report_path),
+        # "zip" is absolute so any command can read it from any folder; "zip_name" is the file next to
+        # plan.json, for when the output folder is moved (a CI artifact).
+        entry.update({"zip": str(result.zip_path.resolve()), "zip_name": result.zip_path.name,
+                      "report": str(result.report_path.resolve()),
                       "planned_unzipped_bytes": entry["unzipped_bytes"], "unzipped_bytes": inv.unzipped_bytes,
                       "zipped_bytes": zipped, "needs_s3": zipped > MAX_DIRECT_UPLOAD_ZIPPED_BYTES})
         built[entry["name"]] = inv.unzipped_bytes

@@ -131,7 +131,7 @@ def functions_from_sam(path: Path, options: BuildOptions) -> tuple[FunctionSpec,
             resolved = _resolve(archs, params)
             if isinstance(resolved, list) and len(resolved) == 1:
                 resolved = _resolve(resolved[0], params)
-            if resolved not in ARCHITECTURES:
+            if not isinstance(resolved, str) or resolved not in ARCHITECTURES:
                 raise InputError(f"{where}: Architectures must be [x86_64] or [arm64], not {archs!r}")
             arch = resolved
         code_uri = prop("CodeUri")
