@@ -13,7 +13,7 @@ from .config import BuildOptions
 from .distributions import distributions_in_dir
 from .errors import InputError
 from .inventory import inventory_of_zip
-from .package import sha256_file, write_layer_zip
+from .package import COMPRESSOR, sha256_file, write_layer_zip
 from .progress import step, warn
 from .removal import Removal, SlimResult, remove_distributions
 from .report.json import report_dict
@@ -120,7 +120,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     cache = cache or BuildCache()
     key = cache_key({"lock": lock.install_text(), "from_source": lock.build_from_source,
                      "target": target.slug, "options": options.cache_parts(),
-                     "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")})
+                     "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"), "compressor": COMPRESSOR})
     entry = cache.get(key)
     cached = entry is not None
     if entry is None:
