@@ -6,7 +6,7 @@ boto3 and botocore are imported inside the functions: the CLI starts without the
 
 Retries: botocore's **standard** mode. It retries throttling (TooManyRequestsException,
 ThrottlingException, HTTP 429), transient 5xx and connection errors with exponential backoff and full
-jitter (a random wait up to 2^attempt seconds, capped at 20 s). We do not use **adaptive** mode: its
+jitter (a random wait up to 2^attempt seconds, capped at 20 s). Attempts count the first call. We do not use **adaptive** mode: its
 extra piece is a client-side rate limiter that learns a sending rate from a sustained stream of calls
 to one client; we make a handful of calls per region, one client per region, so there is nothing for it
 to learn, and botocore still calls it experimental. We raise the attempts from 3 to
@@ -73,7 +73,9 @@ def retry_config(scoped: dict | None = None, env: dict | None = None) -> dict:
         attempts = int(attempts)
     except ValueError:
         raise InputError(f"AWS_MAX_ATTEMPTS must be a number, not {attempts!r}") from None
-    return {"mode": mode, "max_attempts": attempts}
+    # AWS_MAX_ATTEMPTS counts the first call too: that is botocore's `total_max_attempts`
+    # (its `max_attempts` key would count retries only, one more than the user asked for).
+    return {"mode": mode, "total_max_attempts": attempts}
 
 
 def client(service: str, region: str, settings: AwsSettings):

@@ -26,7 +26,7 @@ from .aws import AwsError, AwsSettings, check_regions, client, explain
 from .errors import InputError, LayerbuildError
 from .limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
 from .progress import note
-from .targets import ARCHITECTURES, RUNTIMES, Target, parse_target_from_name
+from .targets import ARCHITECTURES
 
 # Lambda's own patterns and lengths (API reference: PublishLayerVersion, AddLayerVersionPermission).
 _LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")
@@ -125,74 +125,25 @@ def read_layer_zip(path: str | Path) -> LayerZip:
                     unzipped_bytes=unzipped)
 
 
-_WHEEL_TAG = re.compile(r"^Tag:\s*(?P<py>[^-\s]+)-(?P<abi>[^-\s]+)-(?P<plat>\S+)", re.M)
-_CP = re.compile(r"cp3(\d+)")
-_EXT_SUFFIX = re.compile(r"\.cpython-3(\d+)-(x86_64|aarch64)-linux-gnu\.so")
-_PYC = re.compile(r"__pycache__/[^/]+\.cpython-3(\d+)(?:\.opt-\d)?\.pyc$")
-
-
-def _target_from_contents(path: Path) -> tuple[str | None, str | None, bool]:
-    """(runtime, arch, has native code) from the wheels' `WHEEL` tags, extension and .pyc names.
-
-    A minimal reader: enough to publish a layer whose name carries no target.
-    """
-    minors: set[str] = set()
-    machines: set[str] = set()
-    native = False
+def _has_native_code(path: Path) -> bool:
     with zipfile.ZipFile(path) as zf:
-        for name in zf.namelist():
-            if name.endswith(".so") or ".so." in name:
-                native = True
-            if m := _EXT_SUFFIX.search(name):
-                minors.add(m.group(1))
-                machines.add(m.group(2))
-            elif m := _PYC.search(name):
-                minors.add(m.group(1))
-            elif name.endswith(".dist-info/WHEEL"):
-                text = zf.read(name).decode("utf-8", "replace")
-                for tag in _WHEEL_TAG.finditer(text):
-                    if tag.group("plat") != "any":
-                        native = True
-                        machines.update(mach for mach in ARCHITECTURES.values() if tag.group("plat").endswith(mach))
-                    if tag.group("abi") != "abi3":
-                        minors.update(_CP.findall(tag.group("py")))
-    runtimes = sorted(f"python3.{m}" for m in minors)
-    if len(runtimes) > 1:
-        raise InputError(f"{path.name} holds code for {', '.join(runtimes)}: pass --runtime to say which it is for")
-    if len(machines) > 1:
-        raise InputError(f"{path.name} holds native code for both x86_64 and arm64: pass --arch")
-    arch = {v: k for k, v in ARCHITECTURES.items()}[machines.pop()] if machines else None
-    return (runtimes[0] if runtimes else None), arch, native
+        return any(name.endswith(".so") or ".so." in name for name in zf.namelist())
 
 
 def compatibility_for(layer: LayerZip, runtime: str | None = None, arch: str | None = None) -> Compatibility:
     """The target from --runtime/--arch, else the zip's name, else the wheels' tags inside it."""
-    sources = []
-    from_name = parse_target_from_name(layer.path.name)
-    if runtime or arch:
-        sources.append("flags")
-    if from_name and (not runtime or not arch):
-        runtime, arch = runtime or from_name.runtime, arch or from_name.arch
-        sources.append("file name")
-    native = True
-    if not runtime or not arch:
-        found_runtime, found_arch, native = _target_from_contents(layer.path)
-        if (found_runtime and not runtime) or (found_arch and not arch):
-            sources.append("wheel tags")
-        runtime, arch = runtime or found_runtime, arch or found_arch
-    if not runtime:
-        raise InputError(f"cannot tell which runtime {layer.path.name} is for: pass --runtime (and --arch)")
-    if runtime not in RUNTIMES:
-        raise InputError(f"{layer.path.name} is for {runtime}, which Lambda does not offer: pass --runtime")
-    if not arch:
-        if native:
-            raise InputError(f"cannot tell which architecture {layer.path.name} is for: pass --arch")
-        # Pure Python with no native code runs on both architectures.
-        target = Target(runtime, "x86_64")
-        return Compatibility(target.compatible_runtimes, tuple(ARCHITECTURES), " + ".join(sources) or "contents")
-    target = Target(runtime, arch)
-    # Target.compatible_runtimes is the single source of truth: an AL2023 layer never claims 3.10/3.11.
-    return Compatibility(target.compatible_runtimes, target.compatible_architectures, " + ".join(sources))
+    from .target_detect import detect_target
+
+    target, source = detect_target(layer.path, runtime, arch)
+    if target is None:
+        raise InputError(f"cannot tell which runtime {layer.path.name} is for (no pythonX.Y in its name, no "
+                         "compiled wheels inside): pass --runtime and --arch")
+    # Target.compatible_runtimes is the one source of truth: an AL2023 layer never claims python3.10/3.11.
+    if "default arch" in source and not _has_native_code(layer.path):
+        # Nothing says which architecture, and there is no native code: it runs on both.
+        return Compatibility(target.compatible_runtimes, tuple(ARCHITECTURES),
+                             source.replace("default arch", "no native code"))
+    return Compatibility(target.compatible_runtimes, target.compatible_architectures, source)
 
 
 def jobs_from_plan(plan_path: Path) -> list[tuple[str, Path, str | None, str | None]]:
