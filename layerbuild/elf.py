@@ -21,6 +21,7 @@ class ElfInfo:
     machine: str  # x86_64, aarch64, ... or the raw e_machine value
     glibc_needed: tuple[int, int] | None  # highest GLIBC_x.y symbol version referenced
     needed: tuple[str, ...]  # DT_NEEDED libraries
+    runpath: tuple[str, ...] = ()  # DT_RUNPATH / DT_RPATH entries (auditwheel sets $ORIGIN/../NAME.libs)
 
 
 def is_elf(head: bytes) -> bool:
@@ -41,6 +42,7 @@ def read_elf(data: bytes) -> ElfInfo | None:
         machine = MACHINES.get(elf["e_machine"], str(elf["e_machine"]))
         best: tuple[int, int] | None = None
         needed: list[str] = []
+        runpath: list[str] = []
         for section in elf.iter_sections():
             if isinstance(section, GNUVerNeedSection):
                 for _, auxiliaries in section.iter_versions():
@@ -50,7 +52,38 @@ def read_elf(data: bytes) -> ElfInfo | None:
                             version = (int(m.group(1)), int(m.group(2)))
                             best = version if best is None or version > best else best
             elif isinstance(section, DynamicSection):
-                needed += [tag.needed for tag in section.iter_tags() if tag.entry.d_tag == "DT_NEEDED"]
-        return ElfInfo(machine, best, tuple(needed))
+                for tag in section.iter_tags():
+                    if tag.entry.d_tag == "DT_NEEDED":
+                        needed.append(tag.needed)
+                    elif tag.entry.d_tag == "DT_RUNPATH":
+                        runpath += tag.runpath.split(":")
+                    elif tag.entry.d_tag == "DT_RPATH":
+                        runpath += tag.rpath.split(":")
+        return ElfInfo(machine, best, tuple(needed), tuple(runpath))
     except (ELFError, ValueError, KeyError, IndexError, AssertionError):
         return None
+
+
+def load_segments_aligned(data: bytes) -> bool:
+    """True when every PT_LOAD segment satisfies the dynamic loader's alignment check.
+
+    glibc's `_dl_map_object_from_fd` refuses a segment whose `(p_vaddr - p_offset) % p_align != 0`
+    ("ELF load command address/offset not properly aligned"): the failure `strip` causes on
+    patchelf-edited libraries. False also when `data` is not a readable ELF file.
+    """
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    if not is_elf(data):
+        return False
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        for segment in elf.iter_segments():
+            if segment["p_type"] != "PT_LOAD":
+                continue
+            align = segment["p_align"]
+            if align > 1 and (segment["p_vaddr"] - segment["p_offset"]) % align:
+                return False
+        return True
+    except (ELFError, ValueError, KeyError, IndexError, AssertionError):
+        return False

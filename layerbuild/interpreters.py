@@ -10,7 +10,14 @@ from functools import lru_cache
 from pathlib import Path
 
 
-def _candidates(version: str) -> list[str]:
+# When set, only these folders (os.pathsep-separated) are searched: pins the interpreter a build uses,
+# and an empty value simulates a machine without any (what a CI runner without pyenv looks like).
+SEARCH_PATH_ENV = "LAYERBUILD_PYTHON_SEARCH_PATH"
+
+
+def _candidates(version: str, search_path: str | None = None) -> list[str]:
+    if search_path is not None:
+        return [os.path.join(d, f"python{version}") for d in search_path.split(os.pathsep) if d]
     found = []
     exe = shutil.which(f"python{version}")
     if exe:
@@ -24,10 +31,14 @@ def _candidates(version: str) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=None)
 def find_interpreter(version: str) -> Path | None:
     """A working `pythonX.Y` (checked by running it), or None."""
-    for candidate in _candidates(version):
+    return _find_interpreter(version, os.environ.get(SEARCH_PATH_ENV))
+
+
+@lru_cache(maxsize=None)
+def _find_interpreter(version: str, search_path: str | None) -> Path | None:
+    for candidate in _candidates(version, search_path):
         if not os.path.isfile(candidate) or not os.access(candidate, os.X_OK):
             continue
         try:

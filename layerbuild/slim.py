@@ -1,0 +1,426 @@
+"""Apply the slim rules (`slim_rules.py`) and the user's --keep/--drop patterns to an installed tree.
+
+Every removal is recorded (`removal.Removal`: rule, owning distribution from RECORD, path, bytes),
+and each distribution's RECORD is kept in step (`records.py`). Three things protect a file from a
+rule: a `--keep PKG:GLOB` pattern, an entry of `known_breakers.KEEP_FILES`, and the import guard: a
+module that stays and imports a module a rule would remove (`from numpy._core.tests._natype import
+pd_NA`) keeps it, and the modules that one imports in turn. `--drop PKG:GLOB` is an explicit request:
+it removes what it matches, guard or not (the import smoke test then says what broke).
+`*.dist-info` folders are never touched.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .distributions import Distribution, distributions_in_dir
+from .errors import InputError
+from .known_breakers import KEEP_FILES, NEVER_STRIP, STUB_ONLY_PREFIXES, STUB_ONLY_SUFFIXES
+from .records import update_records
+from .removal import Removal, SlimResult, remove_files
+from .resolve import normalize
+from .slim_rules import PROFILES, SHARED_LIBRARY_MARKER, Rule, rules_for
+
+_EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """`PKG:GLOB` from --keep/--drop or the config: GLOB is relative to the layer's python/ folder.
+
+    `*` stays within a folder, `**` spans folders, and a pattern that names a folder covers every
+    file below it (`pandas:pandas/tests` is the same as `pandas:pandas/tests/**`). PKG `*` means any
+    distribution.
+    """
+
+    distribution: str
+    glob: str
+    text: str  # as given, for messages and rule names
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _glob_regex(self.glob)
+
+    def matches(self, distribution: str, path: str) -> bool:
+        return self.distribution in ("*", distribution) and self.regex.match(path) is not None
+
+
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            c = glob[i]
+            out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+            i += 1
+    return re.compile("".join(out).rstrip("/") + r"(?:/.*)?\Z")
+
+
+def parse_path_patterns(values: tuple[str, ...] | list[str], flag: str) -> tuple[PathPattern, ...]:
+    """Parse `PKG:GLOB` values; a malformed one is an InputError naming the flag."""
+    patterns = []
+    for value in values:
+        pkg, sep, glob = value.partition(":")
+        glob = glob.strip()
+        glob = glob[2:] if glob.startswith("./") else glob
+        parts = PurePosixPath(glob).parts
+        if not sep or not pkg.strip() or not glob or glob.startswith("/") or ".." in parts:
+            raise InputError(f"{flag} {value!r} is not PKG:GLOB with a path inside the layer: "
+                             f"write e.g. {flag} numpy:numpy/_core/tests/**")
+        dist = pkg.strip() if pkg.strip() == "*" else normalize(pkg.strip())
+        patterns.append(PathPattern(dist, glob, value))
+    return tuple(patterns)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A file a rule matched but the layer keeps, and why."""
+
+    path: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SlimOutcome:
+    result: SlimResult
+    kept: tuple[Kept, ...] = ()
+    unused_drops: tuple[str, ...] = ()  # --drop patterns that matched nothing
+    strip_skipped: int = 0  # shared libraries strip could not shrink safely
+
+
+def module_of(path: str) -> str | None:
+    """The dotted module name a file is imported as, or None when it is not importable."""
+    parts = list(PurePosixPath(path).parts)
+    name = parts[-1]
+    if name.endswith(".py"):
+        stem = name[:-3]
+    elif name.endswith(".pyc") and "__pycache__" not in parts:
+        stem = name[:-4]
+    elif name.endswith(_EXTENSION_SUFFIXES):
+        stem = name.split(".", 1)[0]
+    else:
+        return None
+    parts = parts[:-1] + ([] if stem == "__init__" else [stem])
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
+def _owners(dists: list[Distribution]) -> tuple[dict[str, str], dict[str, str]]:
+    owner: dict[str, str] = {}
+    top_owner: dict[str, str] = {}
+    for d in dists:
+        for f in d.files:
+            owner[f] = d.name
+            first = f.split("/", 1)[0]
+            if not first.endswith(".dist-info"):
+                top_owner.setdefault(first, d.name)
+    return owner, top_owner
+
+
+def _tree_files(tree: Path) -> list[str]:
+    files = []
+    for dirpath, dirnames, filenames in os.walk(tree):
+        rel_dir = Path(dirpath).relative_to(tree).as_posix()
+        if rel_dir == ".":
+            dirnames[:] = [d for d in dirnames if not d.endswith(".dist-info")]
+            rel_dir = ""
+        dirnames.sort()
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if not (tree / rel).is_symlink() or (tree / rel).is_file():
+                files.append(rel)
+    return files
+
+
+class _Matcher:
+    """Which rule a file falls under, given what sits beside it in the tree."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = set(files)
+        self.extension_stems: dict[str, set[str]] = defaultdict(set)
+        for f in files:
+            p = PurePosixPath(f)
+            if p.name.endswith(_EXTENSION_SUFFIXES):
+                self.extension_stems[str(p.parent)].add(p.name.split(".", 1)[0])
+
+    def match(self, rule: Rule, path: str, dist: str) -> str | None:
+        """The word that matched (a folder or file name, for the import guard), or None."""
+        p = PurePosixPath(path)
+        word = None
+        if rule.dir_names:
+            for i, part in enumerate(p.parts[:-1]):
+                if part in rule.dir_names:
+                    if rule.condition == "not-a-package" and "/".join(p.parts[: i + 1]) + "/__init__.py" in self.files:
+                        continue
+                    word = part
+                    break
+        if word is None and p.name in rule.file_names:
+            word = p.stem
+        if word is None and rule.suffixes:
+            if rule.action == "strip":
+                hit = p.name.endswith(rule.suffixes) or SHARED_LIBRARY_MARKER in p.name
+            else:
+                hit = p.name.endswith(rule.suffixes)
+            if hit and self._condition(rule, p, dist):
+                word = p.stem
+        return word
+
+    def _condition(self, rule: Rule, p: PurePosixPath, dist: str) -> bool:
+        if rule.condition is None:
+            if rule.name == "type-stubs":
+                return not (dist.endswith(STUB_ONLY_SUFFIXES) or dist.startswith(STUB_ONLY_PREFIXES))
+            return True
+        stem = p.name.split(".", 1)[0]
+        if rule.condition == "source-exists":
+            return str(p.parent / f"{stem}.py") in self.files
+        if rule.condition == "next-to-extension":
+            stems = self.extension_stems.get(str(p.parent), set())
+            return stem in stems or stem.removesuffix("_api") in stems
+        return True
+
+
+def slim_tree(tree: Path, profile: str, *, keep: tuple[PathPattern, ...] = (),
+              drop: tuple[PathPattern, ...] = (), strip_tool: str | None = None) -> SlimOutcome:
+    """Remove what `profile`'s rules and `drop` match from `tree`; returns what was removed and kept."""
+    if profile not in PROFILES:
+        raise InputError(f"slim profile {profile!r} is not one of {', '.join(PROFILES)}")
+    dists = distributions_in_dir(tree)
+    owner, top_owner = _owners(dists)
+    files = _tree_files(tree)
+    rules = rules_for(profile)
+    remove_rules = [r for r in rules if r.action == "remove"]
+    matcher = _Matcher(files)
+    known_keep = [PathPattern(b.distribution, b.glob, f"known breaker ({b.source})") for b in KEEP_FILES]
+
+    def owner_of(path: str) -> str:
+        return owner.get(path) or top_owner.get(path.split("/", 1)[0], "")
+
+    # path -> (rule name, distribution, guard word or None when the guard does not apply)
+    chosen: dict[str, tuple[str, str, str | None]] = {}
+    kept: list[Kept] = []
+    used_drops: set[str] = set()
+    for path in files:
+        dist = owner_of(path)
+        dropped = next((d for d in drop if d.matches(dist, path)), None)
+        if dropped is not None:
+            chosen[path] = (f"drop {dropped.text}", dist, None)
+            used_drops.add(dropped.text)
+            continue
+        for rule in remove_rules:
+            word = matcher.match(rule, path, dist)
+            if word is None:
+                continue
+            protector = next((k for k in (*keep, *known_keep) if k.matches(dist, path)), None)
+            if protector is not None:
+                why = protector.text if protector.text.startswith("known breaker") else f"--keep {protector.text}"
+                kept.append(Kept(path, rule.name, why))
+            else:
+                chosen[path] = (rule.name, dist, word)
+            break
+
+    for path, importer in _import_guard(tree, files, chosen).items():
+        kept.append(Kept(path, chosen[path][0], f"imported by {importer}"))
+        del chosen[path]
+
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path, (rule_name, dist, _) in chosen.items():
+        groups[(rule_name, dist)].append(path)
+    removals: list[Removal] = []
+    for (rule_name, dist), paths in sorted(groups.items()):
+        removals += remove_files(tree, sorted(paths), rule_name, dist)
+
+    stripped: list[Removal] = []
+    skipped = 0
+    strip_rules = [r for r in rules if r.action == "strip"]
+    if strip_rules and strip_tool:
+        candidates = []
+        for path in files:
+            if path in chosen:
+                continue
+            dist = owner_of(path)
+            if matcher.match(strip_rules[0], path, dist) is None:
+                continue
+            if any(k.matches(dist, path) for k in keep) or any(
+                    PathPattern(b.distribution, b.glob, "").matches(dist, path) for b in NEVER_STRIP):
+                continue
+            candidates.append((path, dist))
+        stripped, skipped = _strip_all(tree, candidates, strip_tool, strip_rules[0].name)
+
+    update_records(tree, dists, removed=[(r.distribution, r.path) for r in removals],
+                   changed=[(r.distribution, r.path) for r in stripped])
+    unused = tuple(d.text for d in drop if d.text not in used_drops)
+    return SlimOutcome(SlimResult(tuple(removals + stripped)), tuple(sorted(kept, key=lambda k: k.path)),
+                       unused, skipped)
+
+
+def strip_tool() -> str | None:
+    """The `strip` binary, when this machine has one (binutils)."""
+    return shutil.which("strip")
+
+
+# --- the import guard --------------------------------------------------------------------------
+
+
+def _import_guard(tree: Path, files: list[str], chosen: dict[str, tuple[str, str, str | None]]) -> dict[str, str]:
+    """Files of `chosen` that a kept module imports (directly or through other rescued modules).
+
+    Returns {rescued path: the importing file}. Only files of rules that carry a guard word (folder
+    rules like tests/ and docs/) are considered; a kept module can only reach them through an import
+    naming that word, so only kept sources containing one of the words are parsed.
+    """
+    removed_modules: dict[str, list[str]] = defaultdict(list)
+    words: set[str] = set()
+    for path, (_, _, word) in chosen.items():
+        if word is None:
+            continue
+        module = module_of(path)
+        if module:
+            removed_modules[module].append(path)
+            words.add(word)
+    if not removed_modules:
+        return {}
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
+    rescued: dict[str, str] = {}
+    queue = [f for f in files if f.endswith(".py") and f not in chosen]
+    forced: set[str] = set()  # rescued files: parsed whatever words they contain
+    while queue:
+        path = queue.pop()
+        try:
+            source = (tree / path).read_bytes()
+        except OSError:
+            continue
+        if path not in forced and not any(pattern.search(m.group(0)) for m in _IMPORT_TEXT.finditer(source)):
+            continue
+        module = module_of(path) or ""
+        for name in _imported_names(source, module, path.endswith("__init__.py")):
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):
+                for hit in removed_modules.get(".".join(parts[:i]), ()):
+                    if hit in chosen and hit not in rescued:
+                        rescued[hit] = path
+                        if hit.endswith(".py"):
+                            forced.add(hit)
+                            queue.append(hit)
+    return rescued
+
+
+# The text of import statements and import_module()/__import__() calls: parsing a whole file (ast)
+# only when one of them names a guard word keeps the guard fast on big trees (pandas: ~1,500 files).
+_IMPORT_TEXT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*\([^)]*\)|^[ \t]*(?:from|import)[ \t][^\n]*"
+                          rb"|(?:import_module|__import__)\([^)]*\)", re.MULTILINE)
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,*]+)|import[ \t]+([\w., \t]+))",
+                          re.MULTILINE)
+
+
+def _imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
+    """Absolute module names a source file imports, or may import (`from a import b`: a and a.b)."""
+    package = module if is_package else module.rpartition(".")[0]
+
+    def resolve(name: str | None, level: int) -> str | None:
+        if level == 0:
+            return name
+        base = package.split(".") if package else []
+        if level - 1 > len(base):
+            return None
+        base = base[: len(base) - (level - 1)]
+        return ".".join(base + ([name] if name else [])) or None
+
+    names: set[str] = set()
+    try:
+        parsed = ast.parse(source)
+    except (SyntaxError, ValueError):
+        # Syntax newer than the build machine's Python (the target may be newer): read import lines.
+        for m in _IMPORT_LINE.finditer(source):
+            if m.group(3):
+                names.update(n.split()[0] for n in m.group(3).decode().split(",") if n.strip())
+                continue
+            raw = m.group(1).decode()
+            base = resolve(raw.lstrip(".") or None, len(raw) - len(raw.lstrip(".")))
+            if base:
+                names.add(base)
+                names.update(f"{base}.{n.split()[0]}" for n in m.group(2).decode().split(",")
+                             if n.strip() and n.strip() != "*")
+        return names
+    for node in ast.walk(parsed):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve(node.module, node.level)
+            if base:
+                names.add(base)
+                names.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if called in ("import_module", "__import__"):
+                target = node.args[0].value
+                if target.startswith("."):
+                    stripped = target.lstrip(".")
+                    target = resolve(stripped or None, len(target) - len(stripped)) or ""
+                if target:
+                    names.add(target)
+    return names
+
+
+# --- strip --strip-debug -----------------------------------------------------------------------
+
+
+def _strip_all(tree: Path, candidates: list[tuple[str, str]], tool: str, rule: str) -> tuple[list[Removal], int]:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        saved = list(pool.map(lambda c: _strip_one(tree / c[0], tool), candidates))
+    stripped = [Removal(rule, dist, path, n) for (path, dist), n in zip(candidates, saved) if n and n > 0]
+    skipped = sum(1 for n in saved if n is None)
+    return stripped, skipped
+
+
+def _strip_one(path: Path, tool: str) -> int | None:
+    """Bytes saved by stripping `path` in place; 0 when nothing to gain, None when unsafe or failed.
+
+    The stripped copy replaces the original only if it is still an ELF file of the same machine that
+    needs the same libraries and whose load segments pass the dynamic loader's alignment check.
+    """
+    from .elf import is_elf, load_segments_aligned, read_elf
+
+    original = path.read_bytes()
+    if not is_elf(original[:4]):
+        return 0
+    before = read_elf(original)
+    # auditwheel-grafted code was rewritten by patchelf, which strip is known to break; a file whose
+    # segments already fail the check is not one we can judge.
+    if before is None or any(".libs" in p for p in before.runpath) or not load_segments_aligned(original):
+        return None
+    tmp = path.with_name(f".{path.name}.strip.tmp")
+    try:
+        proc = subprocess.run([tool, "--strip-debug", "-o", str(tmp), str(path)], capture_output=True, timeout=300)
+        if proc.returncode != 0 or not tmp.is_file():
+            return None
+        data = tmp.read_bytes()
+        if len(data) >= len(original):
+            return 0
+        after = read_elf(data)
+        if after is None or after.machine != before.machine or after.needed != before.needed \
+                or not load_segments_aligned(data):
+            return None
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+        return len(original) - len(data)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    finally:
+        tmp.unlink(missing_ok=True)
