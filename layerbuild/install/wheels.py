@@ -30,6 +30,28 @@ def uv_install_args(lock: Lock, target: Target, dest: Path, requirements: Path) 
     return args + ["-r", str(requirements), *lock.index_args]
 
 
+# uv records its cache state (with a timestamp) in dist-info folders it installs from its cache or from
+# an sdist it built: not part of the package, and different from one machine or cache to the next.
+UV_CACHE_FILES = ("uv_cache.json", "uv_build.json")
+
+
+def drop_uv_cache_files(dest: Path) -> None:
+    """Remove uv's cache records from every dist-info in `dest` (and from RECORD), so that layers are
+    byte-identical whatever state uv's cache was in."""
+    for info in sorted(dest.glob("*.dist-info")):
+        found = [name for name in UV_CACHE_FILES if (info / name).is_file()]
+        if not found:
+            continue
+        for name in found:
+            (info / name).unlink()
+        record = info / "RECORD"
+        if record.is_file():
+            gone = {f"{info.name}/{name}" for name in found}
+            lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+            record.write_text("".join(line for line in lines if line.split(",", 1)[0] not in gone),
+                              encoding="utf-8")
+
+
 class WheelsInstaller(Installer):
     name = "wheels"
 
@@ -47,6 +69,7 @@ class WheelsInstaller(Installer):
         # zip depend on where it was built.
         shutil.rmtree(dest / "bin", ignore_errors=True)
         (dest / ".lock").unlink(missing_ok=True)  # uv's lock file for the --target folder
+        drop_uv_cache_files(dest)
         compiled = [d for d in distributions_in_dir(dest)
                     if d.name in lock.build_from_source and not d.pure]
         if compiled:
