@@ -103,6 +103,8 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
         "removed": [[r.rule, r.distribution, r.path, r.bytes] for r in removed.removals],
         "bytecode": {"mode": "none", "python": None},
         "target": [target.runtime, target.arch],
+        # packages built in the build container (--backend auto/container); the others came as wheels
+        "built_in_container": list(getattr(installer, "built_in_container", ())),
     }
 
 
@@ -143,7 +145,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         removed=SlimResult(tuple(Removal(*r) for r in meta["removed"])),
         bytecode_mode=meta["bytecode"]["mode"],
         bytecode_python=meta["bytecode"]["python"],
-        extra={"cached": cached},
+        extra={"cached": cached, "built_in_container": meta.get("built_in_container", [])},
     )
     text = json.dumps(report_dict(report), indent=2) + "\n"
     _write_atomic(report_out, lambda tmp: tmp.write_text(text))
