@@ -32,11 +32,12 @@ def location(result: AuditResult, f: Finding) -> tuple[str, int | None]:
     stays in the message); a path inside an audited folder is joined to the folder.
     """
     if f.file:
-        if os.path.isfile(f.file) and not Path(f.file).is_absolute():
-            return f.file, f.line
         root = Path(result.path)
-        if root.is_dir():
+        # Paths inside an audited folder are joined to it; a handler given with --handler is a file on disk.
+        if root.is_dir() and (root / f.file).exists():
             return (root / f.file).as_posix(), f.line
+        if f.rule == "LB501" and os.path.isfile(f.file):
+            return f.file, f.line
     return result.path, None
 
 

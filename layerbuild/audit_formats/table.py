@@ -36,7 +36,9 @@ class TableFormat(AuditFormat):
                 table.add_row(f.severity, f"{f.rule} {f.name}", f.message, where, f.fix)
             console.print(table)
         if result.baseline is not None:
-            growth = Table(title=f"growth since {result.baseline}", title_justify="left", show_edge=False)
+            threshold = f" (threshold {result.settings.max_growth})" if result.settings.max_growth else ""
+            console.print(f"growth since {result.baseline}{threshold}:", soft_wrap=True)
+            growth = Table(show_edge=False)
             for col, justify in (("package", "left"), ("before", "right"), ("after", "right"), ("change", "right")):
                 growth.add_column(col, justify=justify)
             for r in [r for r in result.growth if r.delta != 0][:25]:

@@ -90,10 +90,10 @@ def audit(target, runtime, arch, config_path, max_unzipped, max_zipped, max_pack
         from ..target_detect import detect_target
 
         target_obj, source = detect_target(path, runtime, arch)
+        result = audit_package(path, target=target_obj, target_source=source, **common)
         if target_obj is None:
             note("layerbuild: no target found in the flags, the name or the wheels' tags: pass --runtime and "
                  "--arch to check native code and bytecode")
-        result = audit_package(path, target=target_obj, target_source=source, **common)
 
     text = formatter.render(result)
     if output:
