@@ -18,6 +18,10 @@ from .options import config_option, target_options
 @click.option("--name", default=None, help="Layer name [default: the requirements file's folder name].")
 @click.option("--backend", type=click.Choice(BACKENDS), default=None,
               help="wheels: never Docker; container: build in a Lambda build image; auto: wheels where they exist.")
+@click.option("--image", default=None,
+              help="Build image for the container backend [default: public.ecr.aws/sam/build-RUNTIME:latest-ARCH].")
+@click.option("--network", default=None,
+              help="Docker network for the build container, e.g. host [default: the engine's bridge, else host].")
 @click.option("--slim", type=click.Choice(SLIM_PROFILES), default=None, help="How much bloat to strip [default: safe].")
 @click.option("--bytecode", type=click.Choice(BYTECODE_MODES), default=None,
               help="Ship .pyc for faster cold starts. 'only' ships no .py: smaller, but tracebacks lose source lines.")
@@ -25,8 +29,8 @@ from .options import config_option, target_options
               help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               help="What to print on stdout when done.")
-def build(requirements: str | None, runtime, arch, config_path, output, name, backend, slim, bytecode,
-          keep_runtime_packages, fmt) -> None:
+def build(requirements: str | None, runtime, arch, config_path, output, name, backend, image, network, slim,
+          bytecode, keep_runtime_packages, fmt) -> None:
     """Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock)."""
     from ..build import build_layer
     from ..config import merge_build_options
@@ -34,7 +38,7 @@ def build(requirements: str | None, runtime, arch, config_path, output, name, ba
     from ..report import get_format
 
     flags = {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
-             "bytecode": bytecode, "keep_runtime_packages": keep_runtime_packages}
+             "bytecode": bytecode, "image": image, "network": network, "keep_runtime_packages": keep_runtime_packages}
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
     if not requirements and config_path:
         # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).

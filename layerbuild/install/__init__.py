@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from ..config import BuildOptions
-from ..errors import EnvironmentProblem
+from ..errors import InputError
 from .interface import Installer
 
 
 def installer_for(options: BuildOptions) -> Installer:
-    """The installer for `--backend`: `wheels` never uses Docker; `auto` uses wheels wherever they exist."""
-    from .wheels import WheelsInstaller
+    """The installer for `--backend`: `wheels` never uses Docker; `container` installs everything in the
+    build image; `auto` uses wheels wherever they exist and the container only for what must compile."""
+    if options.backend == "wheels":
+        from .wheels import WheelsInstaller
 
-    if options.backend in ("wheels", "auto"):
         return WheelsInstaller()
-    raise EnvironmentProblem(f"the {options.backend!r} backend is not available in this version: "
-                             "use --backend wheels")
+    if options.backend == "auto":
+        from .auto import AutoInstaller
+
+        return AutoInstaller(options.image, options.network)
+    if options.backend == "container":
+        from .container import ContainerInstaller
+
+        return ContainerInstaller(options.image, options.network)
+    raise InputError(f"unknown backend {options.backend!r}: use auto, wheels or container")

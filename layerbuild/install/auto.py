@@ -1,0 +1,60 @@
+"""`--backend auto`: wheels wherever they exist; the build container only for what must be compiled.
+
+Packages with a wheel for the target install without Docker. A package with no usable wheel
+(`Lock.build_from_source`) is first built here from its sdist: when that gives pure Python it stays.
+When it compiles native code (or cannot be built on this machine at all) it is built again in the
+Lambda build image, alone, and the container never sees the other packages.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ..errors import DockerUnavailable, InstallError, NoCompatibleWheelError
+from ..resolve import Lock
+from ..targets import Target
+from .container import ContainerInstaller, _merge
+from .interface import Installer
+from .wheels import WheelsInstaller
+
+
+class AutoInstaller(Installer):
+    name = "auto"
+
+    def __init__(self, image: str | None = None, network: str | None = None) -> None:
+        self.wheels = WheelsInstaller()
+        self.image = image
+        self.network = network
+        self.built_in_container: tuple[str, ...] = ()
+
+    def install(self, lock: Lock, target: Target, dest: Path, exclude: frozenset[str] = frozenset()) -> None:
+        wanted = lock.names() - exclude
+        from_source = sorted(n for n in lock.build_from_source if n in wanted)
+        self.wheels.install(lock, target, dest, exclude | frozenset(from_source))
+        need_container = [name for name in from_source if not self._built_here(lock, target, dest, name)]
+        if not need_container:
+            return
+        names = ", ".join(f"{n} {lock.get(n).version or ''}".strip() for n in need_container)
+        container = ContainerInstaller(
+            self.image, self.network,
+            purpose=f"{names} {'has' if len(need_container) == 1 else 'have'} no wheel for {target.runtime} "
+                    f"{target.arch} and must be compiled in a Lambda build image")
+        try:
+            container.install(lock, target, dest, frozenset(lock.names() - set(need_container)))
+        except DockerUnavailable as exc:
+            raise DockerUnavailable(f"{exc}; or pin versions that have wheels") from None
+        self.built_in_container = container.built_in_container
+
+    def _built_here(self, lock: Lock, target: Target, dest: Path, name: str) -> bool:
+        """Build `name` from its sdist without Docker; True when that gave pure Python (now in `dest`)."""
+        with tempfile.TemporaryDirectory(prefix="layerbuild-sdist-") as tmp:
+            tree = Path(tmp) / "tree"
+            try:
+                self.wheels.install(lock, target, tree, frozenset(lock.names() - {name}))
+            except (NoCompatibleWheelError, InstallError):
+                return False  # compiled code, or no compiler/headers here: the build image has them
+            _merge(tree, dest)
+            shutil.rmtree(tree, ignore_errors=True)
+        return True
