@@ -176,6 +176,11 @@ def _compile_args(reqs: RequirementsInput, target: Target, from_source: set[str]
 def _explain_failure(stderr: str, reqs: RequirementsInput, target: Target, from_source: set[str],
                      earlier: str = "") -> ResolutionError:
     text = redact(stderr)
+    # uv reports a package on an index that refused us as "not found"; its hint says why (URL redacted).
+    refused = re.search(r"index URL \((?P<url>[^)]*)\) could not be queried due to (?P<why>[^\n]*?)\s*$", text, re.M)
+    if refused:
+        return ResolutionError(f"the index {refused['url']} refused the request ({refused['why'].rstrip('.')}): "
+                               "check the credentials in the index URL or netrc")
     missing = re.search(r"`?([A-Za-z0-9][A-Za-z0-9._-]*)`? was not found in the (?:package registry|provided package locations)", text)
     if missing:
         return ResolutionError(f"unknown package {missing.group(1)!r}: no such project on the index "
