@@ -161,11 +161,14 @@ def jobs_from_plan(plan_path: Path) -> list[tuple[str, Path, str | None, str | N
                          "`layerbuild build --config …`") from None
     jobs = []
     for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("zip"):
-            raise InputError(f"{plan_path}: a layer entry has no \"name\" or \"zip\": rebuild the plan")
-        zip_path = Path(entry["zip"])
-        if not zip_path.is_absolute() and not zip_path.exists() and (plan_path.parent / zip_path).exists():
-            zip_path = plan_path.parent / zip_path
+        if not isinstance(entry, dict) or not entry.get("name") or not (entry.get("zip") or entry.get("zip_name")):
+            raise InputError(f"{plan_path}: a layer entry has no \"name\" or \"zip\": rebuild it with "
+                             "`layerbuild build --config …`")
+        # "zip" is where the build wrote it; "zip_name" is the file next to plan.json when the output
+        # folder was moved (e.g. downloaded as a CI artifact). The first that exists wins.
+        given = Path(entry.get("zip") or entry["zip_name"])
+        candidates = [given, plan_path.parent / given, plan_path.parent / (entry.get("zip_name") or given.name)]
+        zip_path = next((c for c in candidates if c.is_file()), given)
         jobs.append((str(entry["name"]), zip_path, entry.get("runtime"), entry.get("arch")))
     if not jobs:
         raise InputError(f"{plan_path} lists no layers: nothing to publish")

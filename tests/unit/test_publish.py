@@ -199,6 +199,11 @@ def test_plan_layers_come_from_the_build_plan_and_zips_resolve_next_to_it(tmp_pa
     plan.write_text(json.dumps({"schema_version": 1, "layers": [
         {"name": "api", "zip": "api-python3.12-x86_64.zip", "runtime": "python3.12", "arch": "x86_64"}]}))
     assert jobs_from_plan(plan) == [("api", out / "api-python3.12-x86_64.zip", "python3.12", "x86_64")]
+    # A plan whose output folder was moved (a CI artifact): the absolute "zip" is gone, "zip_name" is next to it.
+    plan.write_text(json.dumps({"schema_version": 1, "layers": [
+        {"name": "api", "zip": "/gone/dist/api-python3.12-x86_64.zip", "zip_name": "api-python3.12-x86_64.zip",
+         "runtime": "python3.12", "arch": "x86_64"}]}))
+    assert jobs_from_plan(plan)[0][1] == out / "api-python3.12-x86_64.zip"
     with pytest.raises(InputError, match="run `layerbuild build --config …` first"):
         jobs_from_plan(tmp_path / "missing" / "plan.json")
     plan.write_text("{}")
