@@ -190,6 +190,15 @@ def _build(root: str, entries: list[FileEntry], read_text, archive_bytes: int | 
     )
 
 
+def _refuse_escaping_entry(path: Path, name: str) -> None:
+    """A zip entry that is absolute or climbs out with `..` cannot be part of a layer, and anything that
+    extracted it naively would write outside its folder: refuse the zip instead of measuring it."""
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in posix.split("/"):
+        raise InputError(f"{path} has an entry outside the layer ({name!r}): a layer's paths are relative, "
+                         "without '..'; rebuild the zip")
+
+
 def inventory_of_zip(path: Path) -> Inventory:
     try:
         zf = zipfile.ZipFile(path)
@@ -199,6 +208,7 @@ def inventory_of_zip(path: Path) -> Inventory:
         entries = []
         spans = _archive_spans(zf)
         for info in zf.infolist():
+            _refuse_escaping_entry(path, info.filename)
             if info.is_dir():
                 continue
             mode = info.external_attr >> 16
