@@ -258,7 +258,7 @@ def _deflated_size(path: Path) -> int:
 
 def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
     """`zipped_bytes` of a folder: what deflate (level 6, as our zips use) makes of each file, plus the
-    zip headers it would get under `python/` (local 30 + central 46 bytes, plus the name twice)."""
+    zip headers it would get with the same names (local 30 + central 46 bytes, plus the name twice)."""
     from concurrent.futures import ThreadPoolExecutor
 
     rels: list[tuple[str, Path, bool]] = []
@@ -274,8 +274,9 @@ def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
     entries = []
     for rel, p, link in rels:
         size = p.lstat().st_size
-        headers = 76 + 2 * len(("python/" + rel).encode("utf-8"))
-        entries.append(FileEntry(rel, size, zipped_by_path.get(p, size) + headers, is_symlink=link))
+        headers = 76 + 2 * len(rel.encode("utf-8"))
+        # Our zips store a file as-is when deflate would not make it smaller (package.py).
+        entries.append(FileEntry(rel, size, min(zipped_by_path.get(p, size), size) + headers, is_symlink=link))
 
     def read_text(name: str) -> str | None:
         p = root / name

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_projects"
 
-pytest_plugins: list[str] = ["tests.fixtures.moto"]
+pytest_plugins: list[str] = ["tests.fixtures.moto", "tests.fixtures.browser", "tests.fixtures.docker"]
 
 
 @dataclass
