@@ -208,12 +208,22 @@ def _not_shared(functions: Sequence[FunctionNeeds]) -> list[NotShared]:
             continue
         several_targets = len({(r, a) for _, r, a in variants}) > 1  # then each pin says its target
         parts = []
-        for (version, runtime, arch), users in sorted(variants.items()):
+        for (version, runtime, arch), users in sorted(variants.items(), key=lambda kv: (_version_key(kv[0][0]), kv[0])):
             verb = "pins" if len(users) == 1 else "pin"
             where = f" for {runtime} {arch}" if several_targets else ""
             parts.append(f"{_names(users)} {verb} {version}{where}")
         out.append(NotShared(name, ", ".join(parts)))
     return out
+
+
+def _version_key(version: str) -> tuple:
+    """Oldest first, as versions compare (10.0 after 9.0); anything unparsable after, by text."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
 
 
 def _merge_cost(a: _Group, b: _Group) -> int:

@@ -206,3 +206,8 @@ def test_every_function_sees_each_package_of_its_closure_exactly_once_within_the
         assert "\n" not in str(exc)
         return
     assert check_plan(plan, functions) == []
+
+
+def test_not_shared_lists_pins_oldest_first_as_versions_compare():
+    plan = plan_layers([fn("b", pkg("x", "10.0")), fn("a", pkg("x", "9.1")), fn("c", pkg("x", "9.1"))])
+    assert plan.not_shared[0].reason == "a, c pin 9.1, b pins 10.0"
