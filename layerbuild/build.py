@@ -1,4 +1,5 @@
-"""Run the stages in order: resolve → install → remove runtime-provided → package → inventory → report."""
+"""Run the stages in order: resolve → install → remove runtime-provided → slim → bytecode → import
+smoke test → package → inventory → report."""
 
 from __future__ import annotations
 
@@ -84,24 +85,36 @@ def _sweep_dead_temps(dest: Path) -> None:
 
 
 def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset[str], work: Path) -> dict:
-    """Install and package into `work/layer.zip`; returns the cache entry's metadata."""
+    """Install, slim, compile, verify and package into `work/layer.zip`; returns the cache entry's metadata."""
+    from .bytecode import add_bytecode, compiler_for
     from .install import installer_for
+    from .slim import slim_layer
+    from .smoke import set_aside, verify_imports
 
     tree = work / "tree"
     installer = installer_for(options)
     with step(f"Installing {len(lock.pins)} packages ({installer.name})"):
         installer.install(lock, target, tree)
     removed = SlimResult()
+    runtime_dir = work / "runtime-provided"
     if drop:
         dists = [d for d in distributions_in_dir(tree) if d.name in drop]
+        if options.verify:  # the smoke test imports them after the layer, as Lambda's path does
+            set_aside(tree, dists, runtime_dir)
         removed += remove_distributions(tree, dists, REMOVAL_RULE)
+    removed += slim_layer(tree, options)
+    bytecode = add_bytecode(tree, target, options.bytecode, compiler_for(target, installer))
+    removed += bytecode.removed
+    verified = verify_imports(tree, target, removed.removals, options.verify, runtime_dir)
+    shutil.rmtree(runtime_dir, ignore_errors=True)
     with step("Writing the layer zip"):
         zip_path = write_layer_zip(tree, work / "layer.zip")
     shutil.rmtree(tree, ignore_errors=True)
     return {
         "sha256": sha256_file(zip_path),
         "removed": [[r.rule, r.distribution, r.path, r.bytes] for r in removed.removals],
-        "bytecode": {"mode": "none", "python": None},
+        "bytecode": {"mode": bytecode.mode, "python": bytecode.python},
+        "imports_verified": verified.as_meta(),
         "target": [target.runtime, target.arch],
         # packages built in the build container (--backend auto/container); the others came as wheels
         "built_in_container": list(getattr(installer, "built_in_container", ())),
@@ -113,6 +126,10 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     if target.deprecated_on:
         warn(f"{target.runtime} is deprecated since {target.deprecated_on}: new functions cannot use it; "
              "plan a move to a newer runtime")
+    from .bytecode import bytecode_key
+    from .slim import patterns_of
+
+    patterns_of(options)  # a malformed --keep/--drop fails before any work
     reqs = read_requirements(requirements)
     name = options.name or default_name(reqs.path)
     out = output_dir(options.output)
@@ -122,6 +139,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     cache = cache or BuildCache()
     key = cache_key({"lock": lock.install_text(), "from_source": lock.build_from_source,
                      "target": target.slug, "options": options.cache_parts(),
+                     "bytecode_python": bytecode_key(options.bytecode, target),
                      "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"), "compressor": COMPRESSOR})
     entry = cache.get(key)
     cached = entry is not None
@@ -145,7 +163,8 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         removed=SlimResult(tuple(Removal(*r) for r in meta["removed"])),
         bytecode_mode=meta["bytecode"]["mode"],
         bytecode_python=meta["bytecode"]["python"],
-        extra={"cached": cached, "built_in_container": meta.get("built_in_container", [])},
+        extra={"cached": cached, "built_in_container": meta.get("built_in_container", []),
+               "imports_verified": meta.get("imports_verified")},
     )
     text = json.dumps(report_dict(report), indent=2) + "\n"
     _write_atomic(report_out, lambda tmp: tmp.write_text(text))

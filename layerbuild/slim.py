@@ -424,3 +424,28 @@ def _strip_one(path: Path, tool: str) -> int | None:
         return None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# --- the build stage ---------------------------------------------------------------------------
+
+
+def patterns_of(options) -> tuple[tuple[PathPattern, ...], tuple[PathPattern, ...]]:
+    """(keep, drop) patterns of BuildOptions; malformed ones are InputErrors (exit 2) before any work."""
+    return parse_path_patterns(options.keep, "--keep"), parse_path_patterns(options.drop, "--drop")
+
+
+def slim_layer(tree: Path, options) -> SlimResult:
+    """The build's slim stage: `options.slim`'s rules plus --keep/--drop, with progress and warnings."""
+    from .progress import step, warn
+
+    keep, drop = patterns_of(options)
+    if options.slim == "none" and not drop:
+        return SlimResult()
+    tool = strip_tool() if options.slim == "aggressive" else None
+    with step(f"Slimming ({options.slim})"):
+        outcome = slim_tree(tree, options.slim, keep=keep, drop=drop, strip_tool=tool)
+    for text in outcome.unused_drops:
+        warn(f"--drop {text} matched no file in the layer: check the package name and the path")
+    if options.slim == "aggressive" and tool is None:
+        warn("no `strip` binary here: shared libraries were not stripped (install binutils)")
+    return outcome.result

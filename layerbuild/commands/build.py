@@ -22,15 +22,26 @@ from .options import config_option, target_options
               help="Build image for the container backend [default: public.ecr.aws/sam/build-RUNTIME:latest-ARCH].")
 @click.option("--network", default=None,
               help="Docker network for the build container, e.g. host [default: the engine's bridge, else host].")
-@click.option("--slim", type=click.Choice(SLIM_PROFILES), default=None, help="How much bloat to strip [default: safe].")
+@click.option("--slim", type=click.Choice(SLIM_PROFILES), default=None,
+              help="safe: tests, caches, stubs, docs, build leftovers; aggressive: also headers and "
+                   "strip --strip-debug; none: keep all [default: safe]. Rules: docs/slim-rules.md.")
+@click.option("--keep", multiple=True, metavar="PKG:GLOB",
+              help="Keep files of PKG matching GLOB (relative to python/) whatever the slim rules say. Repeatable.")
+@click.option("--drop", multiple=True, metavar="PKG:GLOB",
+              help="Also remove files of PKG matching GLOB, e.g. numpy:numpy/f2py/**. Repeatable.")
 @click.option("--bytecode", type=click.Choice(BYTECODE_MODES), default=None,
-              help="Ship .pyc for faster cold starts. 'only' ships no .py: smaller, but tracebacks lose source lines.")
+              help="Ship .pyc compiled by a Python of the runtime's version for faster cold starts. alongside: "
+                   ".pyc next to each .py; only: no .py (smaller, but tracebacks lose source lines and "
+                   "inspect.getsource fails); auto: alongside when such a Python is found, else none [default: auto].")
+@click.option("--verify/--no-verify", default=None,
+              help="Import every top-level module of the layer after slimming; a failure fails the build "
+                   "(exit 1) [default: verify].")
 @click.option("--keep-runtime-packages", is_flag=True, default=None,
               help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               help="What to print on stdout when done.")
 def build(requirements: str | None, runtime, arch, config_path, output, name, backend, image, network, slim,
-          bytecode, keep_runtime_packages, fmt) -> None:
+          keep, drop, bytecode, verify, keep_runtime_packages, fmt) -> None:
     """Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock)."""
     from ..build import build_layer
     from ..config import merge_build_options
@@ -38,7 +49,8 @@ def build(requirements: str | None, runtime, arch, config_path, output, name, ba
     from ..report import get_format
 
     flags = {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
-             "bytecode": bytecode, "image": image, "network": network, "keep_runtime_packages": keep_runtime_packages}
+             "bytecode": bytecode, "image": image, "network": network, "keep_runtime_packages": keep_runtime_packages,
+             "keep": keep, "drop": drop, "verify": verify}
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
     if not requirements and config_path:
         # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).
