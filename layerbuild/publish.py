@@ -282,7 +282,10 @@ def _check_bucket(region: str, job: LayerJob, options: PublishOptions) -> None:
         if code in ("404", "NoSuchBucket", "NotFound"):
             raise AwsError(f"S3 bucket {bucket!r} does not exist (needed in {region}): create it or pass another "
                            "--s3-bucket") from None
-        raise
+        if code in ("403", "AccessDenied", "Forbidden"):
+            raise AwsError(f"access denied to S3 bucket {bucket!r} from {region}: the credentials need "
+                           "s3:ListBucket and s3:PutObject on it (or the bucket is another account's)") from None
+        raise explain(exc, region, f"checking S3 bucket {bucket}") or exc from None
     bucket_region = head.get("BucketRegion") or head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region")
     if bucket_region and bucket_region != region:
         raise AwsError(f"S3 bucket {bucket!r} is in {bucket_region}, but Lambda in {region} reads layers only "
