@@ -607,3 +607,37 @@ def test_the_catalogue_has_at_least_25_distinct_cases_and_covers_every_command(t
         w.tmpfs = lambda rel, **kw: w.root / rel  # only the command name is wanted here: mount nothing
         covered.add(c.setup(w)[0])
     assert set(COMMANDS) <= covered, f"commands without a bad-input case: {set(COMMANDS) - covered}"
+
+
+def test_report_and_audit_never_follow_symlinks_out_of_a_folder_or_a_zip(tmp_path):
+    """Links are counted as links: their targets are neither read, measured, nor written through."""
+    import json
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "big.bin").write_bytes(os.urandom(3 << 20))
+    pkg = tmp_path / "layer" / "python" / "tiny"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("X = 1\n")
+    (pkg / "big.bin").symlink_to(outside / "big.bin")
+    (pkg / "etc").symlink_to("/etc")
+    env = {"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")}
+
+    folder = run_cli("-q", "report", str(tmp_path / "layer"), "--no-measure", "--format", "json", env=env)
+    assert folder.code == 0, folder.stderr
+    assert json.loads(folder.stdout)["layer"]["unzipped_bytes"] < 1 << 20  # not the 3 MiB behind the link
+
+    # A zip whose link entries point out of the layer, measured with a real interpreter (which extracts
+    # it): nothing may appear where the links point.
+    escape = tmp_path / "must-not-appear"
+    w = Workspace(tmp_path)
+    _zip(w, "dist/links.zip", {"python/tiny/__init__.py": "X = 1\n"},
+         links={"python/escape": str(escape), "python/climb": "../../../../../" + str(escape).lstrip("/")})
+    measured = run_cli("-q", "report", str(tmp_path / "dist/links.zip"), "--runtime", "python3.11",
+                       "--format", "json", env=env)
+    assert measured.code == 0, measured.stderr
+    for target in (tmp_path / "layer", tmp_path / "dist/links.zip"):
+        audited = run_cli("-q", "audit", str(target), env=env)
+        assert audited.code in (0, 1) and "Traceback" not in audited.stderr, audited.stderr
+    assert not escape.exists() and not escape.is_symlink()
+    assert (outside / "big.bin").stat().st_size == 3 << 20
