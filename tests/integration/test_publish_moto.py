@@ -79,7 +79,8 @@ def test_the_same_zip_twice_creates_one_version_and_a_changed_zip_a_second(tmp_p
 def test_three_regions_in_one_command_each_with_its_arn_in_the_json(tmp_path, aws_env):
     zip_path = layer_zip(tmp_path / "api-python3.13-arm64.zip")
     args = [a for region in REGIONS for a in ("--region", region)]
-    result = run_cli("publish", str(zip_path), "--layer-name", "shared", *args, "--format", "json", env=aws_env)
+    result = run_cli("publish", str(zip_path), "--layer-name", "shared", *args, "--format", "json",
+                     "--description", "shared deps", "--license-info", "MIT", env=aws_env)
     assert result.code == 0, result.stderr
     out = json.loads(result.stdout)
     assert sorted(out) == sorted(REGIONS)
@@ -87,7 +88,8 @@ def test_three_regions_in_one_command_each_with_its_arn_in_the_json(tmp_path, aw
         listed = boto("lambda", region).list_layer_versions(LayerName="shared")["LayerVersions"]
         assert [v["LayerVersionArn"] for v in listed] == [out[region]["arn"]]
         assert out[region]["arn"].startswith(f"arn:aws:lambda:{region}:") and out[region]["version"] == 1
-        assert listed[0]["CompatibleRuntimes"] == ["python3.13"]
+        assert listed[0]["CompatibleRuntimes"] == ["python3.13"] and listed[0]["CompatibleArchitectures"] == ["arm64"]
+        assert (listed[0]["Description"], listed[0]["LicenseInfo"]) == ("shared deps", "MIT")
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +175,8 @@ def test_prune_keeps_a_version_a_function_still_uses(tmp_path, aws_env):
     code = layer_zip(tmp_path / "fn.zip", "def handler(e, c):\n    return 1\n").read_bytes()
     boto("lambda").create_function(FunctionName="orders", Runtime="python3.12", Role=role, Handler="thing.handler",
                                    Code={"ZipFile": code}, Layers=[arns[1]])  # version 2
+    dry = run_cli("prune", "api", "--keep", "1", "--region", "eu-west-1", "--dry-run", env=aws_env)
+    assert "api:1  would delete" in dry.stdout and versions("api") == [1, 2, 3, 4]
     result = run_cli("prune", "api", "--keep", "1", "--region", "eu-west-1", env=aws_env)
     assert result.code == 0, result.stderr
     assert versions("api") == [2, 4]
