@@ -8,6 +8,7 @@ the inner path in `properties.packagePath`.
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from .. import __version__
 from ..audit import AuditResult
@@ -34,7 +35,8 @@ class SarifFormat(AuditFormat):
         results = []
         for f in result.findings:
             file, line = location(result, f)
-            physical: dict = {"artifactLocation": {"uri": file}}
+            # A URI reference: relative paths stay relative (GitHub maps them to the repository).
+            physical: dict = {"artifactLocation": {"uri": quote(file)}}
             if line:
                 physical["region"] = {"startLine": line}
             item = {
