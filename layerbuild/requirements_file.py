@@ -83,9 +83,13 @@ def _read_text(path: Path, included_from: Path | None) -> str:
         raise InputError(f"requirements file {path} does not exist{where}: check the path")
     if path.is_dir():
         raise InputError(f"{path} is a folder, not a requirements file{where}: name the requirements.txt inside it")
-    data = path.read_bytes()
+    if not path.is_file():
+        # A device or pipe (`-r /dev/zero`) would be read forever.
+        raise InputError(f"{path} is not a regular file{where}: name a requirements file")
+    with open(path, "rb") as f:
+        data = f.read(_MAX_BYTES + 1)
     if len(data) > _MAX_BYTES:
-        raise InputError(f"{path} is {len(data):,} bytes: too large for a requirements file{where}")
+        raise InputError(f"{path} is over {_MAX_BYTES:,} bytes: too large for a requirements file{where}")
     if b"\x00" in data:
         raise InputError(f"{path} is a binary file, not a requirements file{where}: check the path")
     try:

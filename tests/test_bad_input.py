@@ -190,6 +190,12 @@ def _(w):
     return ["build", "proj/requirements.txt", "-o", "out"]
 
 
+@case("include-of-a-device", "/dev/zero", "not a regular file")
+def _(w):
+    w.write("proj/requirements.txt", "six\n-r /dev/zero\n")
+    return ["lock", "proj/requirements.txt"]
+
+
 @case("include-without-file-name", "-r needs a file name")
 def _(w):
     w.write("proj/requirements.txt", "six\n-r\n")
