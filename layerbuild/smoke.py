@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -161,7 +162,8 @@ def _judge(module: str, dist: str, raw: dict, removals: tuple[Removal, ...], pro
            required: set[str], root: str) -> ImportCheck:
     if raw.get("ok"):
         return ImportCheck(module, dist, True)
-    error = f"{raw.get('type')}: {raw.get('message', '')}".strip().splitlines()[0][:300]
+    message = str(raw.get("message", "")).replace(root, "")  # paths relative to the layer's python/
+    error = f"{raw.get('type')}: {message}".strip().splitlines()[0][:300]
     culprits = _culprits(raw, removals, root)
     if culprits:
         return ImportCheck(module, dist, False, error, tuple(sorted({r.rule for r in culprits})),
@@ -176,8 +178,15 @@ def _judge(module: str, dist: str, raw: dict, removals: tuple[Removal, ...], pro
     return ImportCheck(module, dist, False, error)
 
 
+_CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from (?:partially initialized module )?'([\w.]+)'")
+
+
 def _culprits(raw: dict, removals: tuple[Removal, ...], root: str) -> list[Removal]:
     missing = raw.get("name") if raw.get("type") == "ModuleNotFoundError" else None
+    if missing is None and raw.get("type") == "ImportError":
+        # `from pkg import helper` with pkg/helper.py gone: "cannot import name 'helper' from 'pkg'".
+        m = _CANNOT_IMPORT.search(raw.get("message", ""))
+        missing = f"{m.group(2)}.{m.group(1)}" if m else None
     files = [f for f in (raw.get("filename"), raw.get("path")) if isinstance(f, str)]
     rels = [f[len(root):] if f.startswith(root) else f for f in files]
     text = raw.get("text", "") + raw.get("message", "")
