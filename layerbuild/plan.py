@@ -12,10 +12,14 @@ The rules:
   layer uses every package in it, so no function loads bytes it does not use.
 - Packages only one function needs stay with that function: in its own layer, or — when it has no
   layer to spare — in the function's own package (`bundled`).
-- A function may have at most 5 layers (its existing ones included). When grouping gives one more,
-  the function's own packages move into its package first (that costs nothing), then two of its shared
-  layers are merged: the pair that adds the fewest bytes to functions that do not use them, and never
-  one that would give a function two versions of one package or push it over 250 MB.
+- A function may have at most 5 layers (its existing ones included). When grouping gives it more,
+  it drops one layer at a time, whichever way adds the fewest bytes: its own packages move into its
+  own package (free); it keeps a private copy, in its own package, of the shared layer it uses least
+  (copied bytes; it loads nothing new); or two of its shared layers merge (bytes loaded by functions
+  that do not use them; never a merge that gives a function two versions of one package or pushes it
+  over 250 MB). A merge of layers with different functions always costs at least the smaller layer's
+  size, so copying wins those and no function ever loads a byte it does not use; merges happen when
+  copies leave two layers serving the same functions, at no cost.
 - Every function ends up with each package of its closure exactly once, so a package's dependencies
   are always in a layer the function also has.
 - A function whose code and dependencies alone exceed the unzipped limit cannot be planned: the plan
@@ -170,11 +174,13 @@ class _Group:
     users: frozenset[str]
     packages: list[Package]
     merged_from: list[frozenset[str]] = field(default_factory=list)
+    copied_by: list[str] = field(default_factory=list)  # functions that keep their own copy instead
     reason: str = ""
 
-    @property
-    def size(self) -> int:
-        return sum(p.unzipped_bytes for p in self.packages)
+    size: int = 0  # unzipped bytes of `packages`, which never change once the group exists
+
+    def __post_init__(self) -> None:
+        self.size = sum(p.unzipped_bytes for p in self.packages)
 
 
 def _names(functions: Iterable[str]) -> str:
@@ -283,17 +289,42 @@ def plan_layers(functions: Sequence[FunctionNeeds], *, max_layers: int = MAX_LAY
                 return True
         return any(versions[f].get(p.name, p.version) != p.version for f in who for p in merged_pkgs)
 
-    over = sorted((n for n in names if layer_count(n) > max_layers), key=lambda n: (-layer_count(n), n))
-    while over:
-        name = over[0]
+    def used_part(g: _Group, f: str) -> list[Package]:
+        return [p for p in g.packages if versions[f].get(p.name) == p.version]
+
+    def give_own(f: str, packages: list[Package], g: _Group) -> None:
+        """`f` stops loading `g` and keeps the packages of it that it uses for itself."""
+        extra[f] -= g.size - sum(p.unzipped_bytes for p in packages)
+        total[f] -= g.size - sum(p.unzipped_bytes for p in packages)
+        own.setdefault(f, []).extend(packages)
+        own[f].sort(key=lambda p: p.name)
+
+    count = {n: layer_count(n) for n in names}
+
+    def next_over() -> str | None:
+        worst = max(names, key=lambda n: (count[n], [-ord(c) for c in n]))  # most layers, then by name
+        return worst if count[worst] > max_layers else None
+
+    name = next_over()
+    while name is not None:
+        affected = {name}
         if own.get(name) and name not in bundled:
             bundled.add(name)  # its own packages cost nothing in its own package
         else:
             mine = [g for g in shared if name in g.users]
-            best: tuple[int, int, int] | None = None
+            # Two ways to drop one layer, each priced in bytes: keep a private copy of one shared layer's
+            # packages (copied bytes; the function loads nothing new), or merge two of its shared layers
+            # (bytes loaded by functions that do not use them). The cheapest wins; a copy on ties.
+            best: tuple[int, int, int, int] | None = None
+            for i, g in enumerate(mine):
+                cost = sum(p.unzipped_bytes for p in used_part(g, name))
+                if best is None or cost < best[0]:
+                    best = (cost, 0, i, i)
             for i in range(len(mine)):
                 for j in range(i + 1, len(mine)):
                     a, b = mine[i], mine[j]
+                    if best is not None and a.users != b.users and min(a.size, b.size) >= best[0]:
+                        continue  # unless both serve the same functions, a merge costs at least the smaller size
                     cost = _merge_cost(a, b)
                     if best is not None and cost >= best[0]:
                         continue
@@ -303,25 +334,39 @@ def plan_layers(functions: Sequence[FunctionNeeds], *, max_layers: int = MAX_LAY
                         continue
                     if conflicts(a.packages + b.packages, who):
                         continue
-                    best = (cost, i, j)
-            if best is None:
-                raise PlanError(
-                    f"function {name} would need {layer_count(name)} layers ({len(by_name[name].existing_layers)} "
-                    f"existing), over Lambda's {max_layers}, and no two of its layers can be merged without "
-                    "mixing package versions or exceeding the size limit: remove existing layers or align pins")
-            cost, i, j = best
-            a, b = mine[i], mine[j]
-            who = a.users | b.users
-            for f in who:
-                added = (a.size if f not in a.users else 0) + (b.size if f not in b.users else 0)
-                extra[f] += added
-                total[f] += added
-            merged = _Group(a.target, who, sorted(a.packages + b.packages, key=lambda p: p.name),
-                            merged_from=(a.merged_from or [a.users]) + (b.merged_from or [b.users]))
-            merged.reason = (f"merged to keep {name} within {max_layers} layers"
-                             + (f"; adds {human_bytes(cost)} that some of its functions do not use" if cost else ""))
-            shared = [g for g in shared if g is not a and g is not b] + [merged]
-        over = sorted((n for n in names if layer_count(n) > max_layers), key=lambda n: (-layer_count(n), n))
+                    best = (cost, 1, i, j)
+            if best is None:  # only existing layers left, and too many of them (checked above): unreachable
+                raise PlanError(f"function {name} would need {layer_count(name)} layers, over Lambda's {max_layers}: "
+                                "remove some of its existing layers")
+            cost, kind, i, j = best
+            if kind == 0:
+                g = mine[i]
+                bundled.add(name)  # the copy goes into its own package: a layer of its own would not help
+                give_own(name, used_part(g, name), g)
+                g.users = g.users - {name}
+                g.copied_by.append(name)
+                if len(g.users) == 1:  # the last user: its packages are now its own
+                    (last,) = g.users
+                    shared = [x for x in shared if x is not g]
+                    give_own(last, used_part(g, last), g)
+                    affected.add(last)
+            else:
+                a, b = mine[i], mine[j]
+                who = a.users | b.users
+                for f in who:
+                    added = (a.size if f not in a.users else 0) + (b.size if f not in b.users else 0)
+                    extra[f] += added
+                    total[f] += added
+                merged = _Group(a.target, who, sorted(a.packages + b.packages, key=lambda p: p.name),
+                                merged_from=(a.merged_from or [a.users]) + (b.merged_from or [b.users]),
+                                copied_by=a.copied_by + b.copied_by)
+                merged.reason = (f"merged to keep {name} within {max_layers} layers"
+                                 + (f"; adds {human_bytes(cost)} that some of its functions do not use" if cost else ""))
+                shared = [g for g in shared if g is not a and g is not b] + [merged]
+                affected |= who
+        for f in affected:
+            count[f] = layer_count(f)
+        name = next_over()
 
     return _assemble(functions, shared, own, bundled, extra, users, max_layers, max_unzipped, prefix)
 
@@ -338,6 +383,9 @@ def _assemble(functions, shared, own, bundled, extra, users, max_layers, max_unz
             why = g.reason + " (groups: " + "; ".join(_names(u) for u in g.merged_from) + ")"
         else:
             why = f"every package here is needed by {_names(g.users)} and by no other function"
+        if g.copied_by:
+            why += (f"; {_names(g.copied_by)} {'keeps its' if len(g.copied_by) == 1 else 'keep their'} own copy "
+                    f"in {'its' if len(g.copied_by) == 1 else 'their'} package to stay within {max_layers} layers")
         layers.append(PlannedLayer(name, g.target[0], g.target[1], "shared", tuple(g.packages),
                                    tuple(sorted(g.users)), pkg_users, why))
         for f in g.users:

@@ -125,41 +125,51 @@ def test_a_function_over_five_layers_keeps_its_own_packages_in_its_package_first
     assert check_plan(plan, functions) == []
 
 
-def test_then_the_two_layers_whose_merge_adds_the_fewest_unused_bytes_are_merged():
+def test_then_it_keeps_its_own_copy_of_its_smallest_shared_layer_so_no_one_loads_unused_bytes():
     functions = _hub_and_spokes(existing=("arn:aws:lambda:us-east-1:123456789012:layer:otel:3",))
     plan = plan_layers(functions)
     hub = plan.function("hub")
     assert hub.layer_count == 5 and hub.existing_layers == ("arn:aws:lambda:us-east-1:123456789012:layer:otel:3",)
-    merged = layer_with(plan, "lib-b")
-    # lib-b (1 MB) and lib-c (2 MB) are the cheapest pair: b now loads 2 MB it does not use, c 1 MB.
-    assert sorted(p.name for p in merged.packages) == ["lib-b", "lib-c"]
-    assert merged.functions == ("b", "c", "hub")
-    assert plan.function("b").unused_bytes == 2 * MB and plan.function("c").unused_bytes == 1 * MB
-    assert plan.function("a").unused_bytes == 0
-    assert "merged to keep hub within 5 layers" in merged.why and "3.0 MB" in merged.why
-    assert dict(merged.package_users) == {"lib-b": ("b", "hub"), "lib-c": ("c", "hub")}
+    # lib-b (1 MB) is the cheapest to copy; any merge would cost at least as many bytes, all of them
+    # loaded by a function that does not use them.
+    assert [p.name for p in hub.bundled] == ["lib-b", "mine"]
+    assert layer_with(plan, "lib-b").name == "b-deps" and layer_with(plan, "lib-b").functions == ("b",)
+    assert all(f.unused_bytes == 0 for f in plan.functions)
     assert check_plan(plan, functions) == []
 
 
-def test_a_merge_never_gives_a_function_two_versions_of_one_package():
-    # The cheapest merge (lib-b + lib-c) would hand b the layer holding six 2.0 while b pins six 1.0.
-    functions = _hub_and_spokes(existing=("arn:existing",))
-    functions = [f if f.name != "c" else fn("c", pkg("lib-c", "1", 2), pkg("six", "2.0", 0.01)) for f in functions]
-    functions = [f if f.name != "b" else fn("b", pkg("lib-b", "1", 1), pkg("six", "1.0", 0.01)) for f in functions]
-    hub = next(f for f in functions if f.name == "hub")
-    functions[0] = fn("hub", *hub.packages, pkg("six", "2.0", 0.01), existing=hub.existing_layers)
+def test_shared_layers_left_with_the_same_functions_are_merged_at_no_cost():
+    # x: {h, m, b}; y: {m, b}; z: {m, c}. h (5 existing layers) keeps its own copy of x, which leaves
+    # x and y serving exactly {m, b}; m, over 5 layers, then merges them: nobody loads anything more.
+    ext = lambda n: tuple(f"arn:aws:lambda:us-east-1:1:layer:e{i}:1" for i in range(n))  # noqa: E731
+    functions = [
+        fn("h", pkg("x", "1", 4), existing=ext(5)),
+        fn("m", pkg("x", "1", 4), pkg("y", "1", 2), pkg("z", "1", 1), existing=ext(3)),
+        fn("b", pkg("x", "1", 4), pkg("y", "1", 2)),
+        fn("c", pkg("z", "1", 1)),
+    ]
     plan = plan_layers(functions)
-    assert layer_with(plan, "lib-b") is not layer_with(plan, "lib-c")
-    # The next cheapest pair without a clash: lib-b (1 MB) with lib-e (5 MB).
-    assert sorted(p.name for p in layer_with(plan, "lib-b").packages) == ["lib-b", "lib-e"]
+    assert [p.name for p in plan.function("h").bundled] == ["x"]
+    xy = layer_with(plan, "x")
+    assert [p.name for p in xy.packages] == ["x", "y"] and xy.functions == ("b", "m")
+    assert xy.why.startswith("merged to keep m within 5 layers (groups: b, m; b, m)")
+    assert "h keeps its own copy" in xy.why
+    assert plan.function("m").layer_count == 5 and layer_with(plan, "z").functions == ("c", "m")
+    assert all(f.unused_bytes == 0 for f in plan.functions)
     assert check_plan(plan, functions) == []
-    assert "six" in [n.package for n in plan.not_shared]
 
 
-def test_a_function_that_cannot_get_within_five_layers_fails_with_one_line():
+def test_a_function_with_five_existing_layers_gets_its_dependencies_in_its_own_package():
     existing = tuple(f"arn:aws:lambda:us-east-1:1:layer:l{i}:1" for i in range(5))
-    with pytest.raises(PlanError, match="function a would need 6 layers .5 existing., over Lambda's 5"):
-        plan_layers([fn("a", pkg("x", "1"), existing=existing), fn("b", pkg("x", "1"))])
+    plan = plan_layers([fn("a", pkg("x", "1"), pkg("y", "1"), existing=existing), fn("b", pkg("x", "1"))])
+    assert plan.function("a").layers == () and [p.name for p in plan.function("a").bundled] == ["x", "y"]
+    assert plan.function("b").layers == ("b-deps",)
+
+
+def test_a_function_with_more_than_five_existing_layers_fails_with_one_line():
+    existing = tuple(f"arn:aws:lambda:us-east-1:1:layer:l{i}:1" for i in range(6))
+    with pytest.raises(PlanError, match="function a already has 6 layers, over Lambda's 5"):
+        plan_layers([fn("a", pkg("x", "1"), existing=existing)])
 
 
 def test_plan_json_follows_the_documented_schema():
