@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import sys
@@ -164,3 +165,25 @@ def test_unknown_target_is_not_measured():
 
     result = measure_imports(Path("."), Inventory(root=".", distributions=(), files=()), None)
     assert result.note == "not measured: the target runtime is unknown (pass --runtime)"
+
+
+def test_build_measures_imports_only_when_asked(tmp_path, cache_dir):
+    _python311_or_skip()
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "slowpkg", "1.0", {"slowpkg/__init__.py": "import time\ntime.sleep(0.06)\n"})
+    reqs = tmp_path / "proj" / "requirements.txt"
+    reqs.parent.mkdir()
+    reqs.write_text(f"--no-index\n--find-links {wheels}\nslowpkg==1.0\n")
+    out = tmp_path / "dist"
+    report_path = out / "proj-python3.11-x86_64.report.json"
+    plain = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(out), "--format", "json")
+    assert plain.code == 0, plain.stderr
+    data = json.loads(report_path.read_text())
+    assert data["cold_start"]["measured"] is False and data["packages"][0]["import_ms"] is None
+    measured = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(out), "--format", "json",
+                       "--measure-imports")
+    assert measured.code == 0, measured.stderr
+    data = json.loads(report_path.read_text())
+    assert json.loads(measured.stdout) == data
+    assert data["cold_start"]["measured"] is True and data["cold_start"]["estimates"]
+    assert next(p for p in data["packages"] if p["name"] == "slowpkg")["import_ms"] >= 60
