@@ -121,4 +121,5 @@ def audit(target, runtime, arch, config_path, max_unzipped, max_zipped, max_pack
         failing = result.failing
         rules = sorted({f"{f.rule} {f.name}" for f in failing})
         raise FindingsError(f"{len(failing)} finding(s) at or above {settings.fail_on}: {', '.join(rules)}")
-    note(summary_line(result))
+    if fmt != "table" or output:  # the table on stdout already ends with this line
+        note(summary_line(result))
