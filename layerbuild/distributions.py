@@ -32,9 +32,9 @@ def _top_level_from_files(files: list[str]) -> list[str]:
             continue
         if len(parts) == 1:
             stem = parts[0].split(".", 1)[0]
-            if parts[0].endswith((".py", ".so", ".pyd")) and stem.isidentifier():
+            if parts[0].endswith((".py", ".so", ".pyd", ".pyc")) and stem.isidentifier():  # .pyc: sourceless
                 names.add(stem)
-        elif parts[0].isidentifier() and f.endswith((".py", ".so")):
+        elif parts[0].isidentifier() and f.endswith((".py", ".so", ".pyc")):
             names.add(parts[0])  # a package, or a namespace package
     return sorted(names)
 
