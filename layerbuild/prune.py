@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .aws import AwsSettings, check_regions, client, explain
+from .aws import AwsSettings, Clients, check_regions, explain
 from .errors import InputError, LayerbuildError
 from .progress import note
 
@@ -64,8 +64,9 @@ def _layer_users(lam) -> dict[str, list[str]]:
     return users
 
 
-def _prune_region(name: str, region: str, options: PruneOptions, deleted: list[VersionFate]) -> list[VersionFate]:
-    lam = client("lambda", region, options.aws)
+def _prune_region(name: str, region: str, options: PruneOptions, clients: Clients,
+                  deleted: list[VersionFate]) -> list[VersionFate]:
+    lam = clients.get("lambda", region)
     versions = []
     for page in lam.get_paginator("list_layer_versions").paginate(LayerName=name):
         versions += [(v["Version"], v["LayerVersionArn"]) for v in page.get("LayerVersions", [])]
@@ -87,10 +88,11 @@ def prune_layer(name: str, options: PruneOptions) -> dict[str, list[VersionFate]
         raise InputError("--keep must be at least 1: the newest version is always kept")
     check_regions(options.regions)
     deleted: dict[str, list[VersionFate]] = {region: [] for region in options.regions}
+    clients = Clients(options.aws)
 
     def work(region: str) -> list[VersionFate]:
         try:
-            return _prune_region(name, region, options, deleted[region])
+            return _prune_region(name, region, options, clients, deleted[region])
         except LayerbuildError:
             raise
         except Exception as exc:  # noqa: BLE001 - AWS errors become one line; anything else is a bug

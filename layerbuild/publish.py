@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .aws import AwsError, AwsSettings, check_regions, client, explain
+from .aws import AwsError, AwsSettings, Clients, check_regions, explain
 from .errors import InputError, LayerbuildError
 from .limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
 from .progress import note
@@ -249,8 +249,9 @@ def _latest_version(lam, name: str) -> dict | None:
     return newest
 
 
-def _inspect_region(region: str, jobs: list[LayerJob], options: PublishOptions) -> list[_Decision]:
-    lam = client("lambda", region, options.aws)
+def _inspect_region(region: str, jobs: list[LayerJob], options: PublishOptions,
+                    clients: Clients) -> list[_Decision]:
+    lam = clients.get("lambda", region)
     decisions = []
     for job in jobs:
         newest = _latest_version(lam, job.name)
@@ -266,15 +267,15 @@ def _inspect_region(region: str, jobs: list[LayerJob], options: PublishOptions) 
             "content changed" if not same_code else "compatibility changed")
         decisions.append(_Decision(job, region, newest["Version"], detail["LayerVersionArn"], reason))
     if options.s3_bucket and any(not d.unchanged for d in decisions):
-        _check_bucket(region, decisions[0].job, options)
+        _check_bucket(region, decisions[0].job, options, clients)
     return decisions
 
 
-def _check_bucket(region: str, job: LayerJob, options: PublishOptions) -> None:
+def _check_bucket(region: str, job: LayerJob, options: PublishOptions, clients: Clients) -> None:
     import botocore.exceptions as bx
 
     bucket, _ = s3_location(job, region, options)
-    s3 = client("s3", region, options.aws)
+    s3 = clients.get("s3", region)
     try:
         head = s3.head_bucket(Bucket=bucket)
     except bx.ClientError as exc:
@@ -301,7 +302,7 @@ class _RegionFailed(Exception):
         self.region, self.done, self.error = region, done, error
 
 
-def _publish_one(lam, decision: _Decision, options: PublishOptions) -> Published:
+def _publish_one(lam, decision: _Decision, options: PublishOptions, clients: Clients) -> Published:
     job, region = decision.job, decision.region
     kwargs: dict = {"LayerName": job.name, "CompatibleRuntimes": list(job.compatibility.runtimes),
                     "CompatibleArchitectures": list(job.compatibility.architectures)}
@@ -312,7 +313,7 @@ def _publish_one(lam, decision: _Decision, options: PublishOptions) -> Published
     s3_uri = None
     if options.s3_bucket:
         bucket, key = s3_location(job, region, options)
-        _upload(region, bucket, key, job, options)
+        _upload(region, bucket, key, job, clients)
         kwargs["Content"] = {"S3Bucket": bucket, "S3Key": key}
         s3_uri = f"s3://{bucket}/{key}"
     else:
@@ -326,10 +327,10 @@ def _publish_one(lam, decision: _Decision, options: PublishOptions) -> Published
                      job.layer.code_sha256, decision.reason, s3_uri)
 
 
-def _upload(region: str, bucket: str, key: str, job: LayerJob, options: PublishOptions) -> None:
+def _upload(region: str, bucket: str, key: str, job: LayerJob, clients: Clients) -> None:
     import botocore.exceptions as bx
 
-    s3 = client("s3", region, options.aws)
+    s3 = clients.get("s3", region)
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
         if head.get("ContentLength") == job.layer.zipped_bytes:
@@ -368,8 +369,8 @@ def _ensure_permissions(lam, name: str, version: int, options: PublishOptions) -
                                              Action="lambda:GetLayerVersion", **statement)
 
 
-def _write_ssm(region: str, name: str, arn: str, options: PublishOptions) -> None:
-    ssm = client("ssm", region, options.aws)
+def _write_ssm(region: str, name: str, arn: str, clients: Clients) -> None:
+    ssm = clients.get("ssm", region)
     try:
         if ssm.get_parameter(Name=name)["Parameter"]["Value"] == arn:
             return
@@ -379,11 +380,12 @@ def _write_ssm(region: str, name: str, arn: str, options: PublishOptions) -> Non
     note(f"{region}: {name} = {arn}")
 
 
-def _publish_region(region: str, decisions: list[_Decision], options: PublishOptions) -> list[Published]:
+def _publish_region(region: str, decisions: list[_Decision], options: PublishOptions,
+                    clients: Clients) -> list[Published]:
     done: list[Published] = []
     doing = "connecting"
     try:
-        lam = client("lambda", region, options.aws)
+        lam = clients.get("lambda", region)
         for decision in decisions:
             job = decision.job
             if decision.unchanged:
@@ -392,13 +394,13 @@ def _publish_region(region: str, decisions: list[_Decision], options: PublishOpt
                 note(f"{region}: {job.name} unchanged, version {decision.latest_version}")
             else:
                 doing = f"publishing layer {job.name}"
-                result = _publish_one(lam, decision, options)
+                result = _publish_one(lam, decision, options, clients)
             done.append(result)
             doing = f"adding permissions to {job.name} version {result.version}"
             _ensure_permissions(lam, job.name, result.version, options)
             if name := ssm_name(job, options):
                 doing = f"writing SSM parameter {name}"
-                _write_ssm(region, name, result.arn, options)
+                _write_ssm(region, name, result.arn, clients)
     except LayerbuildError as exc:
         raise _RegionFailed(region, done, exc) from None
     except Exception as exc:  # noqa: BLE001 - AWS errors become one line; anything else is a bug
@@ -427,10 +429,11 @@ def _in_parallel(regions: tuple[str, ...], work):
 def publish_layers(jobs: list[LayerJob], options: PublishOptions) -> list[Published]:
     """Publish each job's zip to every region where its content changed. Raises before writing if it can."""
     check_request(jobs, options)
+    clients = Clients(options.aws)
 
     def inspect(region: str) -> list[_Decision]:
         try:
-            return _inspect_region(region, jobs, options)
+            return _inspect_region(region, jobs, options, clients)
         except LayerbuildError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -449,8 +452,8 @@ def publish_layers(jobs: list[LayerJob], options: PublishOptions) -> list[Publis
                           d.reason if d.unchanged else f"would publish: {d.reason}", dry_run=True)
                 for region in options.regions for d in decisions[region]]
 
-    published, failures = _in_parallel(options.regions,
-                                       lambda region: _publish_region(region, decisions[region], options))
+    published, failures = _in_parallel(
+        options.regions, lambda region: _publish_region(region, decisions[region], options, clients))
     unexpected = [exc for exc in failures.values() if not isinstance(exc, _RegionFailed)]
     if unexpected:
         raise unexpected[0]
