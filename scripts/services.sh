@@ -58,4 +58,11 @@ docker_section() {
 }
 docker_section
 
+# --- C compiler, for the native-code verification tests (tests/unit/test_verify.py compiles tiny .so files) ---
+if ! command -v gcc >/dev/null 2>&1 || [ ! -e /usr/include/fcntl.h ]; then
+    echo "services: installing gcc and libc6-dev"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null
+fi
+
 echo "services: ready"
