@@ -150,6 +150,8 @@ def test_public_adds_the_permission_and_the_policy_shows_it(tmp_path, aws_env):
     result = run_cli("publish", str(zip_path), "--layer-name", "api", "--region", "eu-west-1", "--public",
                      "--principal", "111122223333", env=aws_env)
     assert result.code == 0, result.stderr
+    before = boto("lambda").get_layer_version_policy(LayerName="api", VersionNumber=1)["Policy"]
+    assert "layerbuild-org" not in before
     policy = json.loads(boto("lambda").get_layer_version_policy(LayerName="api", VersionNumber=1)["Policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["layerbuild-public"]["Principal"] == "*"
@@ -161,6 +163,18 @@ def test_public_adds_the_permission_and_the_policy_shows_it(tmp_path, aws_env):
     assert again.code == 0, again.stderr
     policy = json.loads(boto("lambda").get_layer_version_policy(LayerName="api", VersionNumber=1)["Policy"])
     assert len(policy["Statement"]) == 2
+
+
+def test_organization_id_shares_the_layer_with_that_organization_only(tmp_path, aws_env):
+    zip_path = layer_zip(tmp_path / "api-python3.12-x86_64.zip")
+    result = run_cli("publish", str(zip_path), "--layer-name", "api", "--region", "eu-west-1",
+                     "--organization-id", "o-a1b2c3d4e5", env=aws_env)
+    assert result.code == 0, result.stderr
+    policy = json.loads(boto("lambda").get_layer_version_policy(LayerName="api", VersionNumber=1)["Policy"])
+    [statement] = policy["Statement"]
+    assert statement["Sid"] == "layerbuild-org-o-a1b2c3d4e5" and statement["Principal"] == "*"
+    # AWS writes the organization as a Condition (aws:PrincipalOrgID), moto as a key: either way it is there.
+    assert "o-a1b2c3d4e5" in json.dumps({k: v for k, v in statement.items() if k not in ("Sid", "Resource")})
 
 
 def test_prune_keeps_a_version_a_function_still_uses(tmp_path, aws_env):
