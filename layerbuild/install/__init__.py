@@ -17,7 +17,7 @@ def installer_for(options: BuildOptions) -> Installer:
     if options.backend == "auto":
         from .auto import AutoInstaller
 
-        return AutoInstaller(options.image, options.network)
+        return AutoInstaller(options.image, options.network, options.bytecode)
     if options.backend == "container":
         from .container import ContainerInstaller
 

@@ -23,10 +23,11 @@ from .wheels import WheelsInstaller
 class AutoInstaller(Installer):
     name = "auto"
 
-    def __init__(self, image: str | None = None, network: str | None = None) -> None:
+    def __init__(self, image: str | None = None, network: str | None = None, bytecode: str = "auto") -> None:
         self.wheels = WheelsInstaller()
         self.image = image
         self.network = network
+        self.bytecode = bytecode  # the requested --bytecode mode: decides whether Docker may compile .pyc
         self.built_in_container: tuple[str, ...] = ()
 
     def install(self, lock: Lock, target: Target, dest: Path, exclude: frozenset[str] = frozenset()) -> None:
@@ -46,6 +47,35 @@ class AutoInstaller(Installer):
         except DockerUnavailable as exc:
             raise DockerUnavailable(f"{exc}; or pin versions that have wheels") from None
         self.built_in_container = container.built_in_container
+
+    def compiler(self, target: Target):
+        """The bytecode seam (bytecode.compiler_for): this machine's interpreter of the target's version
+        when there is one (None here lets bytecode.py find it); else the build image's Python, when an
+        engine answers and either .pyc were asked for explicitly, a container was used already, or the
+        image is present. A build image is never pulled only for bytecode `auto` might have skipped."""
+        from ..interpreters import find_interpreter
+        from .container import ContainerCompiler, engine_client
+
+        if find_interpreter(target.python_version) is not None or self.bytecode == "none":
+            return None
+        image = self.image or target.build_image
+        try:
+            client = engine_client("compiling bytecode")
+        except DockerUnavailable:
+            return None
+        try:
+            from docker.errors import DockerException
+
+            try:
+                client.images.get(image)
+                present = True
+            except DockerException:
+                present = False
+        finally:
+            client.close()
+        if not (present or self.built_in_container or self.bytecode in ("alongside", "only")):
+            return None
+        return ContainerCompiler(image, target, self.network)
 
     def _built_here(self, lock: Lock, target: Target, dest: Path, name: str) -> bool:
         """Build `name` from its sdist without Docker; True when that gave pure Python (now in `dest`)."""

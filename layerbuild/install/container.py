@@ -20,9 +20,10 @@ import tarfile
 import tempfile
 import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from ..errors import DockerUnavailable, InputError, InstallError
+from ..errors import DockerUnavailable, EnvironmentProblem, InputError, InstallError
 from ..progress import note, step
 from ..redact import redact
 from ..resolve import Lock, Pin
@@ -39,8 +40,12 @@ DOCKER_HELP = "start Docker (https://docs.docker.com/engine/install/) or point D
 # docker's name for each Lambda architecture
 _DOCKER_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
 # Index and proxy settings a build in the container needs; values may hold tokens (never printed).
-_PASS_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_TRUSTED_HOST",
-             "PIP_PRE", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_FIND_LINKS",
+# Every PIP_* setting goes in (index, timeouts, retries…) except those naming this machine's paths or
+# changing where pip installs, which would break the build in the image.
+_PIP_ENV_KEPT_OUT = ("PIP_CERT", "PIP_CLIENT_CERT", "PIP_CONFIG_FILE", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT",
+                     "PIP_USER", "PIP_REQUIRE_VIRTUALENV", "PIP_CACHE_DIR", "PIP_SRC", "PIP_LOG", "PIP_BUILD",
+                     "PIP_NO_BINARY", "PIP_ONLY_BINARY", "PIP_REQUIRE_HASHES", "PIP_BREAK_SYSTEM_PACKAGES")
+_PASS_ENV = ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_FIND_LINKS",
              "UV_NO_INDEX", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
              "SOURCE_DATE_EPOCH")
 _CA_ENV = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
@@ -197,8 +202,18 @@ class BuildContainer:
             raise InstallError(f"{' '.join(argv)} failed in {self.image}: {_telling_line(output)}")
         return result.exit_code, output
 
-    def copy_out(self, path: str, dest: Path) -> None:
-        """Copy the folder `path` from the container into `dest` (merged), owned by the current user."""
+    def put_tree(self, tree: Path, parent: str, name: str) -> None:
+        """Copy the local folder `tree` into the container as `parent/name`."""
+        self.run(["mkdir", "-p", parent], check=True)
+        with tempfile.TemporaryFile() as tmp:
+            with tarfile.open(fileobj=tmp, mode="w") as tf:
+                tf.add(str(tree), arcname=name)
+            tmp.seek(0)
+            self.container.put_archive(parent, tmp)
+
+    def copy_out(self, path: str, dest: Path, only_suffix: str | None = None) -> None:
+        """Copy the folder `path` from the container into `dest` (merged), owned by the current user;
+        with `only_suffix`, only the files whose names end with it."""
         stream, _ = self.container.get_archive(path)
         dest.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile() as tmp:
@@ -211,6 +226,8 @@ class BuildContainer:
                 for m in tf.getmembers():
                     parts = PurePosixPath(m.name).parts
                     if not parts or parts[0] != top or len(parts) == 1:
+                        continue
+                    if only_suffix and not (m.isreg() and m.name.endswith(only_suffix)):
                         continue
                     m.name = str(PurePosixPath(*parts[1:]))
                     members.append(m)
@@ -294,46 +311,98 @@ class ContainerInstaller(Installer):
             return
         image = self.image_for(target)
         purpose = self.purpose or f"--backend container builds {target.runtime} {target.arch} in {image}"
-        client = engine_client(purpose)
-        try:
-            self._ensure_image(client, image, target)
-            environment, mounts = _pass_through(lock)
-            index_args = _container_index_args(lock.index_args)
-            network = self.network or _default_network(client)
-            job = _job(pins, lock, target, index_args)
-            names = ", ".join(p.name for p in pins)
-            with step(f"Building {len(pins)} package(s) in {image}: {names}"):
-                with BuildContainer(client, image, network=network, environment=environment, mounts=mounts,
-                                    platform=f"linux/{_DOCKER_ARCH[target.arch]}") as box:
-                    python = _image_python_command(box, target.python_version)
-                    script = (Path(__file__).with_name("container_job.py")).read_bytes()
-                    box.copy_in({"in/job.json": json.dumps(job).encode(), "in/job.py": script}, JOB_ROOT)
-                    code, output = box.run([python, f"{JOB_ROOT}/in/job.py"])
-                    if code != 0:
-                        raise InstallError(f"{_failed_step(output)} in {image} failed: {_telling_line(output)}")
-                    with tempfile.TemporaryDirectory(prefix="layerbuild-out-") as tmp:
-                        box.copy_out(f"{JOB_ROOT}/out", Path(tmp))
-                        _merge(Path(tmp), dest)
-            self.built_in_container = tuple(p.name for p in pins)
-        finally:
-            client.close()
+        environment, mounts = _pass_through(lock)
+        job = _job(pins, lock, target, _container_index_args(lock.index_args))
+        names = ", ".join(p.name for p in pins)
+        with step(f"Building {len(pins)} package(s) in {image}: {names}"):
+            with image_session(image, target, purpose, self.network, environment, mounts) as (box, python):
+                script = Path(__file__).with_name("container_job.py").read_bytes()
+                box.copy_in({"in/job.json": json.dumps(job).encode(), "in/job.py": script}, JOB_ROOT)
+                code, output = box.run([python, f"{JOB_ROOT}/in/job.py"])
+                if code != 0:
+                    raise InstallError(f"{_failed_step(output)} in {image} failed: {_telling_line(output)}")
+                with tempfile.TemporaryDirectory(prefix="layerbuild-out-") as tmp:
+                    box.copy_out(f"{JOB_ROOT}/out", Path(tmp))
+                    _merge(Path(tmp), dest)
+        self.built_in_container = tuple(p.name for p in pins)
 
-    def _ensure_image(self, client, image: str, target: Target) -> None:
-        from docker.errors import APIError, ImageNotFound
+    def compiler(self, target: Target) -> "ContainerCompiler":
+        """The bytecode seam (bytecode.compiler_for): the build image's own Python compiles the .pyc."""
+        return ContainerCompiler(self.image_for(target), target, self.network)
 
+
+@contextmanager
+def image_session(image: str, target: Target, purpose: str, network: str | None = None,
+                  environment: dict | None = None, mounts: dict | None = None):
+    """A running container of `image`, checked for the target (architecture, Python minor version):
+    yields (BuildContainer, the image's python command); the container is removed afterwards."""
+    client = engine_client(purpose)
+    try:
+        _ensure_image(client, image, target)
+        with BuildContainer(client, image, network=network or _default_network(client), environment=environment,
+                            mounts=mounts, platform=f"linux/{_DOCKER_ARCH[target.arch]}") as box:
+            yield box, _image_python_command(box, target.python_version)
+    finally:
+        client.close()
+
+
+def _ensure_image(client, image: str, target: Target) -> None:
+    from docker.errors import APIError, ImageNotFound
+
+    try:
+        found = client.images.get(image)
+    except ImageNotFound:
+        note(f"Pulling {image} (once; later builds reuse it)")
         try:
-            found = client.images.get(image)
-        except ImageNotFound:
-            note(f"Pulling {image} (once; later builds reuse it)")
-            try:
-                found = client.images.pull(image, platform=f"linux/{_DOCKER_ARCH[target.arch]}")
-            except APIError as exc:
-                raise InputError(f"cannot pull build image {image} ({_short_reason(exc)}): pull it yourself, "
-                                 "or pass --image with an image the engine has") from None
-        arch = found.attrs.get("Architecture")
-        if arch and arch != _DOCKER_ARCH[target.arch]:
-            raise InputError(f"image {image} is for {arch}, but the target is {target.arch}: pass --image with "
-                             f"a {_DOCKER_ARCH[target.arch]} image, or --arch to match the image")
+            found = client.images.pull(image, platform=f"linux/{_DOCKER_ARCH[target.arch]}")
+        except APIError as exc:
+            raise InputError(f"cannot pull build image {image} ({_short_reason(exc)}): pull it yourself, "
+                             "or pass --image with an image the engine has") from None
+    arch = found.attrs.get("Architecture")
+    if arch and arch != _DOCKER_ARCH[target.arch]:
+        raise InputError(f"image {image} is for {arch}, but the target is {target.arch}: pass --image with "
+                         f"a {_DOCKER_ARCH[target.arch]} image, or --arch to match the image")
+
+
+class ContainerCompiler:
+    """Compiles bytecode with the build image's Python (bytecode.Compiler): for targets whose Python
+    this machine lacks, and for --backend container. Only .pyc files come back into the tree."""
+
+    def __init__(self, image: str, target: Target, network: str | None = None) -> None:
+        self.image = image
+        self.target = target
+        self.network = network
+        self._version: str | None = None
+
+    def _purpose(self) -> str:
+        return f"compiling bytecode for {self.target.runtime} in {self.image} needs Docker"
+
+    def version(self) -> str:
+        if self._version is None:
+            with image_session(self.image, self.target, self._purpose(), self.network) as (box, python):
+                _, out = box.run([python, "-c", "import platform; print(platform.python_version())"], check=True)
+            self._version = out.strip().splitlines()[-1]
+        return self._version
+
+    def compile(self, tree: Path, sourceless: bool) -> None:
+        from ..bytecode import LAMBDA_LAYER_PATH
+
+        # The tree sits at /opt/python in the container, where Lambda mounts it: the code objects'
+        # file names are then exactly the ones Lambda shows in tracebacks.
+        args = ["-m", "compileall", "-q", "-j0", "--invalidation-mode", "unchecked-hash",
+                "-s", LAMBDA_LAYER_PATH, "-p", LAMBDA_LAYER_PATH, "-x", r"[.]dist-info/"]
+        if sourceless:
+            args.append("-b")
+        with image_session(self.image, self.target, self._purpose(), self.network,
+                           environment={"PYTHONHASHSEED": "0"}) as (box, python):
+            parent = str(PurePosixPath(LAMBDA_LAYER_PATH).parent)
+            box.put_tree(tree, parent, PurePosixPath(LAMBDA_LAYER_PATH).name)
+            code, output = box.run([python, *args, LAMBDA_LAYER_PATH])
+            # compileall exits 1 when a file has a syntax error: that file stays uncompiled, as locally.
+            if code not in (0, 1):
+                raise EnvironmentProblem(f"compiling bytecode in {self.image} failed ({_telling_line(output)}): "
+                                         "use --bytecode none")
+            box.copy_out(LAMBDA_LAYER_PATH, tree, only_suffix=".pyc")
 
 
 def _default_network(client) -> str | None:
@@ -381,6 +450,8 @@ def _container_index_args(args: tuple[str, ...]) -> list[str]:
 def _pass_through(lock: Lock) -> tuple[dict[str, str], dict[str, str]]:
     """Environment and read-only mounts that give the container the user's index, proxy and CA bundle."""
     env = {k: os.environ[k] for k in _PASS_ENV if os.environ.get(k)}
+    env.update({k: v for k, v in os.environ.items()
+                if k.startswith("PIP_") and k not in _PIP_ENV_KEPT_OUT and v})
     # pip in the image reads only PIP_*: translate the uv settings a uv user has.
     if "PIP_INDEX_URL" not in env:
         for name in ("UV_DEFAULT_INDEX", "UV_INDEX_URL"):
