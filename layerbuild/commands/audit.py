@@ -100,8 +100,13 @@ def audit(target, runtime, arch, config_path, max_unzipped, max_zipped, max_pack
         from ..build import _write_atomic
 
         dest = Path(output)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(dest, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if dest.exists() and not dest.is_file():
+            # /dev/null, /dev/stdout, a named pipe: write through; renaming over them would replace the device.
+            with open(dest, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(dest, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     else:
         sys.stdout.write(text)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -245,3 +245,21 @@ def test_target_from_wheel_tags_when_the_name_says_nothing(tmp_path):
     r = run_cli("audit", str(zip_path), "--format", "json")
     assert json.loads(r.stdout)["target"]["source"] == "wheel tags"
     assert json.loads(r.stdout)["target"]["runtime"] == "python3.12"
+
+
+def test_output_to_a_pipe_is_written_through_not_replaced(tmp_path):
+    import os
+    import stat
+    import threading
+
+    zip_path = layer_zip(tmp_path / "x-python3.12-x86_64.zip", [wheel(tmp_path, "a", "1.0")])
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    r = run_cli("audit", str(zip_path), "--format", "json", "-o", str(fifo))
+    reader.join(timeout=60)
+    assert r.code == 0, r.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)  # like /dev/null: still the special file, not a regular one
+    assert json.loads(received[0])["audit"]["exit_code"] == 0
