@@ -207,18 +207,21 @@ def measure_imports(path: Path, inventory: Inventory, target: Target | None, *, 
         pythonpath = _sys_path(root, inventory, target)
         samples: dict[str, list[float]] = {name: [] for name, mods in wanted if mods}
         errors: dict[str, str] = {}
-        every = [m for _, mods in wanted for m in mods]
         whole: list[float] = []
+        hung: set[str] = set()  # an import that timed out once is not tried again (it may wait on a network)
         # Interleave the runs so that a slow moment of the machine spreads over all packages.
         for _ in range(runs):
             for name, mods in wanted:
-                if not mods:
+                if not mods or name in hung:
                     continue
                 ms, error = _run_once(python, mods, pythonpath, str(cwd), timeout)
                 if error:
                     errors.setdefault(name, error)
+                    if error.startswith("import took longer"):
+                        hung.add(name)
                 else:
                     samples[name].append(ms)
+            every = [m for name, mods in wanted if name not in hung for m in mods]
             if every:
                 ms, error = _run_once(python, every, pythonpath, str(cwd), timeout)
                 whole.append(ms)
