@@ -286,6 +286,13 @@ def _(w):
     return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
 
 
+@case("container-backend-without-docker-engine", "--backend container", "no docker engine answers",
+      "no-docker.sock")
+def _(w):
+    w.env["DOCKER_HOST"] = f"unix://{w.root / 'no-docker.sock'}"
+    return ["build", w.reqs("tinypkg==1.0"), "--backend", "container", "-o", "out"]
+
+
 # --- [tool.layerbuild] configuration ------------------------------------------------------------
 
 def _config(w: Workspace, body: str, name: str = "pyproject.toml") -> str:
