@@ -238,7 +238,8 @@ def measure_imports(path: Path, inventory: Inventory, target: Target | None, *, 
     return ImportMeasurement(
         measured=True,
         note=(f"measured: Python {version} at {python}, -X importtime, -S, PYTHONDONTWRITEBYTECODE=1, "
-              f"only the layer on sys.path, median of {runs} runs on this machine ({platform.machine()})"),
+              f"only the layer on sys.path, median of {runs} run{'s' if runs != 1 else ''} on this machine "
+              f"({platform.machine()})"),
         python=version,
         runs=runs,
         packages=tuple(packages),

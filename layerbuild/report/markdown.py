@@ -25,6 +25,11 @@ def cell(text: object) -> str:
     return s.translate(_ESCAPE)
 
 
+def prose(text: object) -> str:
+    """Escaped like a cell, but never shortened (notes, reasons)."""
+    return str(text).translate(_ESCAPE)
+
+
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
@@ -50,13 +55,13 @@ def _packages(report: LayerReport, rows: int) -> list[str]:
 
 
 def _cold_start(report: LayerReport) -> list[str]:
-    lines = ["### Cold start", "", cell(report.import_note).replace("\\`", "`"), ""]
+    lines = ["### Cold start", "", prose(report.import_note).replace("\\`", "`"), ""]
     if report.imports and report.imports.layer_import_ms is not None:
         lines[2] = f"Importing the whole layer: **{report.imports.layer_import_ms:.0f} ms**. " + lines[2]
     if report.estimates:
         arches = sorted({e.arch for e in report.estimates}, key=lambda a: a != "x86_64")
         lines += ["Modelled init time and its price per 1M cold starts "
-                  "([model](docs/cold-start-model.md); requests not included):", "",
+                  "(model: layerbuild's docs/cold-start-model.md; requests not included):", "",
                   "| memory | vCPU | init | " + " | ".join(f"$ / 1M {a}" for a in arches) + " |",
                   "|--:|--:|--:|" + "--:|" * len(arches)]
         by_memory: dict[int, dict] = {}
@@ -123,7 +128,7 @@ class MarkdownFormat(Format):
                         _unowned(report, min(rows // 5, 10) or 1)):
             if section:
                 lines += section + [""]
-        return "\n".join(lines)
+        return "\n".join(lines).rstrip("\n") + "\n"
 
     def render(self, report: LayerReport) -> str:
         rows = self.max_rows
