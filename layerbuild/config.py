@@ -56,7 +56,9 @@ class BuildOptions:
 
     def cache_parts(self) -> dict[str, Any]:
         """The options that change a layer's content (not where it is written)."""
-        return {"backend_image": self.image if self.backend != "wheels" else None, "slim": self.slim,
+        # The backend changes the bytes (pip in the image vs uv here writes other INSTALLER/RECORD files).
+        return {"backend": self.backend, "backend_image": self.image if self.backend != "wheels" else None,
+                "slim": self.slim,
                 "bytecode": self.bytecode, "keep_runtime_packages": self.keep_runtime_packages,
                 "keep": sorted(self.keep), "drop": sorted(self.drop), "verify": self.verify}
 
