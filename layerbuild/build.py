@@ -88,6 +88,7 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
     """Install, slim, compile, verify and package into `work/layer.zip`; returns the cache entry's metadata."""
     from .bytecode import add_bytecode, compiler_for
     from .install import installer_for
+    from .records import drop_missing_rows
     from .slim import slim_layer
     from .smoke import set_aside, verify_imports
 
@@ -105,6 +106,7 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
     removed += slim_layer(tree, options)
     bytecode = add_bytecode(tree, target, options.bytecode, compiler_for(target, installer))
     removed += bytecode.removed
+    drop_missing_rows(tree)  # RECORD lists only what the layer holds
     verified = verify_imports(tree, target, removed.removals, options.verify, runtime_dir)
     shutil.rmtree(runtime_dir, ignore_errors=True)
     with step("Writing the layer zip"):

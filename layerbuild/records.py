@@ -71,3 +71,15 @@ def update_records(tree: Path, dists: Iterable[Distribution], *, removed: Iterab
         dist = by_name.get(name)
         if dist is not None:
             _rewrite(tree, dist, remove, refresh, add)
+
+
+def drop_missing_rows(tree: Path) -> None:
+    """Remove RECORD rows of files an earlier stage deleted without saying so (an installer's `bin/`
+    scripts, say), so `importlib.metadata.files()` and inventories only list what the layer holds."""
+    from .distributions import distributions_in_dir
+
+    for dist in distributions_in_dir(tree):
+        gone = {f for f in dist.files if not f.startswith("../") and f != f"{dist.dist_info}/RECORD"
+                and not (tree / f).exists()}
+        if gone:
+            _rewrite(tree, dist, gone, set(), [])
