@@ -245,3 +245,15 @@ def test_aggressive_strips_debug_info_from_a_library_that_still_loads_but_never_
     info = tree / dist.dist_info / "RECORD"
     row = next(r for r in csv.reader(io.StringIO(info.read_text())) if r and r[0] == stripped.path)
     assert int(row[2]) == (tree / stripped.path).stat().st_size  # RECORD follows the new bytes
+
+
+def test_keep_and_drop_lists_in_the_config_file_reach_the_slim_stage(tmp_path):
+    from layerbuild.config import merge_build_options
+    from layerbuild.slim import patterns_of
+
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.layerbuild]\nkeep = ["numpy:numpy/_core/tests/**"]\ndrop = ["pandas:pandas/io/clipboard/**"]\n')
+    options, _ = merge_build_options({"drop": ("pandas:pandas/plotting/**",)}, config, env={})
+    keep, drop = patterns_of(options)
+    assert [k.text for k in keep] == ["numpy:numpy/_core/tests/**"]
+    assert [d.text for d in drop] == ["pandas:pandas/plotting/**"]  # the flag wins over the file
