@@ -46,10 +46,9 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     """Build, report, audit and publish AWS Lambda layers for Python."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    if quiet:
-        from .progress import set_quiet
+    from .progress import set_quiet
 
-        set_quiet(True)
+    set_quiet(quiet)  # also resets it when main() runs again in one process
 
 
 def _fail(message: str, code: int) -> None:

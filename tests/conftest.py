@@ -26,6 +26,16 @@ class CliResult:
     stderr: str
 
 
+@pytest.fixture(autouse=True)
+def _progress_output_reset():
+    """`-q` in an in-process CLI run must not silence notes in the tests after it."""
+    from layerbuild.progress import set_quiet
+
+    set_quiet(False)
+    yield
+    set_quiet(False)
+
+
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch) -> Path:
     """A private layerbuild cache for one test (uv's download cache stays shared: it is only a speed-up)."""
