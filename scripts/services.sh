@@ -25,6 +25,8 @@ docker_section() {
     fi
     if ! timeout 10 docker version >/dev/null 2>&1; then
         echo "services: starting dockerd"
+        # A previous engine killed with its session leaves its pid file behind; dockerd refuses to start then.
+        rm -f /var/run/docker.pid
         # setsid: the engine outlives this script without holding its terminal.
         setsid dockerd --bridge=none --iptables=false --ip-masq=false >/tmp/dockerd.log 2>&1 </dev/null &
         local i
