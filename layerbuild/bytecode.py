@@ -163,6 +163,11 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
     version = compiler.version()
     if ".".join(version.split(".")[:2]) != target.python_version:
         # Never ship a .pyc of another version: the runtime would ignore it (or, sourceless, fail).
+        if requested == "auto":
+            note(f"layerbuild: the bytecode compiler offered is Python {version}, not {target.python_version}: "
+                 f"the layer ships no .pyc, so {COLD_START_COST}")
+            _update(tree, dists, foreign, [])
+            return BytecodeResult("none", None, requested, removed=SlimResult(tuple(foreign)))
         raise EnvironmentProblem(f"the bytecode compiler is Python {version}, not {target.python_version}: "
                                  "use an interpreter of the target's version, or --bytecode none")
     sources = _sources(tree)

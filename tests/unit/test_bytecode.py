@@ -124,6 +124,9 @@ def test_a_compiler_of_another_minor_version_is_refused(tmp_path):
     with pytest.raises(EnvironmentProblem, match=f"is Python {other}"):
         add_bytecode(tree, target, "alongside", LocalCompiler(find_interpreter(other)))
     assert pyc_files(tree) == {}
+    # `auto` degrades to no bytecode instead (a build container of another Python, say).
+    result = add_bytecode(tree, target, "auto", LocalCompiler(find_interpreter(other)))
+    assert result.mode == "none" and pyc_files(tree) == {}
 
 
 def test_an_installer_that_offers_a_compiler_is_used_before_this_machine(tmp_path):
