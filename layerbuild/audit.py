@@ -158,16 +158,10 @@ CONFIG_KEYS = ("max-unzipped", "max-zipped", "max-package", "max-growth", "fail-
 
 def settings_from(flags: dict[str, Any], table: dict[str, Any] | None, config_path: Path | None) -> AuditSettings:
     """Merge flags (None = not given) over the config's audit table; errors name the key and file."""
-    table = table or {}
+    from .config import section
+
     where_cfg = f"{config_path} [tool.layerbuild.audit]" if config_path else "[tool.layerbuild.audit]"
-    if not isinstance(table, dict):
-        raise InputError(f"{where_cfg}: must be a table")
-    cfg = {}
-    for key, value in table.items():
-        norm = key.replace("_", "-")
-        if norm not in CONFIG_KEYS:
-            raise InputError(f"{where_cfg}: unknown key {key!r} (known: {', '.join(CONFIG_KEYS)})")
-        cfg[norm] = value
+    cfg = section({"audit": table}, "audit", CONFIG_KEYS, config_path, separator="-")
 
     def pick(key: str, flag_name: str):
         if flags.get(key) not in (None, (), []):

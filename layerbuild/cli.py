@@ -8,8 +8,6 @@ Exit codes: 0 success, 1 findings (audit, failed checks), 2 bad input or environ
 from __future__ import annotations
 
 import sys
-from importlib import import_module
-
 import click
 
 from . import __version__
@@ -33,8 +31,9 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        module, _, attr = COMMANDS[name].partition(":")
-        return getattr(import_module(module), attr)
+        from .lazy import load
+
+        return load(COMMANDS[name])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -132,6 +132,24 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     return value
 
 
+def section(table: dict[str, Any], name: str, known: tuple[str, ...] | set[str], config_path: Path | str | None,
+            separator: str = "_") -> dict[str, Any]:
+    """`[tool.layerbuild.NAME]` with its keys spelled with `separator` (`-` or `_`, users may write
+    either) and checked against `known`; an unknown key or a non-table is an error naming the file."""
+    where = f"{config_path} [tool.layerbuild.{name}]" if config_path else f"[tool.layerbuild.{name}]"
+    raw = table.get(name) or {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: must be a table")
+    other = "-" if separator == "_" else "_"
+    found: dict[str, Any] = {}
+    for key, value in raw.items():
+        norm = key.replace(other, separator)
+        if norm not in known:
+            raise InputError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+        found[norm] = value
+    return found
+
+
 def merge_build_options(cli: dict[str, Any], config_path: Path | None = None,
                         env: dict[str, str] | None = None) -> tuple[BuildOptions, dict[str, Any]]:
     """BuildOptions from flags (values of None mean "not given"), environment and config file.

@@ -101,19 +101,10 @@ def _name_from_zip(path: Path) -> str:
 
 def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[Path, dict]:
     """The plan file (--plan, else the config's output folder) and [tool.layerbuild.publish] settings."""
-    from ..config import merge_build_options
-    from ..errors import InputError
+    from ..config import merge_build_options, section
 
     options, table = merge_build_options({}, Path(config_path) if config_path else None)
-    section = table.get("publish") or {}
-    if not isinstance(section, dict):
-        raise InputError("[tool.layerbuild.publish] must be a table")
-    settings = {}
-    for key, value in section.items():
-        norm = key.replace("-", "_")
-        if norm not in PUBLISH_KEYS:
-            raise InputError(f"unknown key {key!r} in [tool.layerbuild.publish] (known: {', '.join(PUBLISH_KEYS)})")
-        settings[norm] = value
+    settings = section(table, "publish", PUBLISH_KEYS, config_path)
     if isinstance(settings.get("regions"), str):
         settings["regions"] = [settings["regions"]]
     plan = Path(plan_path) if plan_path else Path(options.output) / "plan.json"

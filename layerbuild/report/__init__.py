@@ -11,11 +11,6 @@ FORMATS = {
 
 
 def get_format(name: str):
-    from importlib import import_module
+    from ..lazy import load_choice
 
-    from ..errors import InputError
-
-    if name not in FORMATS:
-        raise InputError(f"unknown report format {name!r}: choose one of {', '.join(FORMATS)}")
-    module, _, attr = FORMATS[name].partition(":")
-    return getattr(import_module(module), attr)()
+    return load_choice(FORMATS, name, "report format")()
