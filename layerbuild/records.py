@@ -12,11 +12,20 @@ import base64
 import csv
 import hashlib
 import io
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
 from .distributions import Distribution
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write `text` to a new file and rename it over `path`: never writes into the old inode, which
+    may be a hard link into uv's cache (the wheels installer links, it does not copy)."""
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def record_hash(path: Path) -> tuple[str, str]:
@@ -49,7 +58,7 @@ def _rewrite(tree: Path, dist: Distribution, remove: set[str], refresh: set[str]
             rows.append([path, *record_hash(tree / path)])
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
-    record.write_text(out.getvalue(), encoding="utf-8")
+    replace_text(record, out.getvalue())
 
 
 def update_records(tree: Path, dists: Iterable[Distribution], *, removed: Iterable[tuple[str, str]] = (),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..distributions import distributions_in_dir
 from ..errors import InstallError, NoCompatibleWheelError
+from ..records import replace_text
 from ..resolve import Lock
 from ..targets import Target
 from ..uvtool import first_error_line, run_uv
@@ -21,8 +22,10 @@ from .interface import Installer
 def uv_install_args(lock: Lock, target: Target, dest: Path, requirements: Path) -> list[str]:
     args = ["pip", "install", "--target", str(dest), "--python-version", target.python_version,
             "--python-platform", target.uv_platform, "--no-deps", "--quiet",
-            # Copies, not hard links into uv's cache: later stages change files in place.
-            "--link-mode", "copy", "--only-binary", ":all:"]
+            # Hard links into uv's cache (0.4 s instead of 1.3 s for numpy+pandas): every later stage
+            # deletes files or replaces them by rename (records.replace_text, slim's strip), never
+            # writes into one; tests/integration/test_uv_cache_untouched.py holds them to it.
+            "--link-mode", "hardlink", "--only-binary", ":all:"]
     for name in lock.build_from_source:
         args += ["--no-binary", name]
     if all(p.hashes for p in lock.pins):
@@ -48,8 +51,7 @@ def drop_uv_cache_files(dest: Path) -> None:
         if record.is_file():
             gone = {f"{info.name}/{name}" for name in found}
             lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
-            record.write_text("".join(line for line in lines if line.split(",", 1)[0] not in gone),
-                              encoding="utf-8")
+            replace_text(record, "".join(line for line in lines if line.split(",", 1)[0] not in gone))
 
 
 class WheelsInstaller(Installer):
