@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import posixpath
 from dataclasses import dataclass
 from email.parser import HeaderParser
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .resolve import normalize
 
@@ -25,7 +26,7 @@ class Distribution:
 def _top_level_from_files(files: list[str]) -> list[str]:
     names = set()
     for f in files:
-        parts = PurePosixPath(f).parts
+        parts = f.split("/")
         if not parts or parts[0] in ("..", "bin") or parts[0].endswith((".dist-info", ".data", ".libs")):
             continue
         if parts[0] == "__pycache__":
@@ -47,7 +48,8 @@ def parse_dist_info(name: str, read_text) -> Distribution | None:
     headers = HeaderParser().parsestr(metadata, headersonly=True)
     record = read_text(f"{name}/RECORD") or ""
     files = [row[0] for row in csv.reader(io.StringIO(record)) if row and row[0]]
-    files = [str(PurePosixPath(f)) for f in files if not f.startswith("/")]
+    # posixpath, not PurePosixPath: a layer's RECORDs hold thousands of rows and this runs per build.
+    files = [posixpath.normpath(f) for f in files if not f.startswith("/")]
     wheel = HeaderParser().parsestr(read_text(f"{name}/WHEEL") or "", headersonly=True)
     # From the files, not top_level.txt: that file is optional and often lists names a wheel lacks.
     top_level = _top_level_from_files(files)

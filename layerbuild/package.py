@@ -14,6 +14,7 @@ import stat
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
@@ -47,24 +48,41 @@ def zip_date() -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
-def tree_files(root: Path) -> list[tuple[str, Path]]:
-    """(archive name relative to root, path) for every regular file, sorted by archive name."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in filenames:
-            path = Path(dirpath) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-                continue  # never package a file from outside the tree
-            if not path.is_file():
-                continue
-            found.append((path.relative_to(root).as_posix(), path))
-    found.sort(key=lambda item: item[0])
+@dataclass(frozen=True)
+class TreeFile:
+    arcname: str  # relative to the tree's root, posix
+    path: str
+    mode: int  # st_mode of the file (of its target, for a link inside the tree)
+
+
+def tree_files(root: Path, skip_top: tuple[str, ...] = ()) -> list[TreeFile]:
+    """Every regular file under `root`, sorted by relative name; links leading out of the tree are
+    left out (never package a file from outside it). Top-level folders ending in `skip_top` are not
+    entered. One scandir walk: a layer has thousands of files and this runs on every build."""
+    real_root = os.path.realpath(root)
+    found: list[TreeFile] = []
+    stack = [(str(root), "")]
+    while stack:
+        folder, rel = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = f"{rel}{entry.name}"
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if os.path.commonpath([real_root, target]) != real_root:
+                        continue
+                if entry.is_dir(follow_symlinks=False):  # linked folders are not entered: no loops
+                    if not (rel == "" and skip_top and entry.name.endswith(skip_top)):
+                        stack.append((entry.path, name + "/"))
+                elif entry.is_file() and not (entry.is_symlink() and entry.is_dir()):
+                    found.append(TreeFile(name, entry.path, entry.stat().st_mode))
+    found.sort(key=lambda f: f.arcname)
     return found
 
 
-def _compress(path: Path) -> tuple[bytes, bytes, int, int]:
-    data = path.read_bytes()
+def _compress(path: str) -> tuple[bytes, bytes, int, int]:
+    with open(path, "rb") as f:
+        data = f.read()
     compressor = _deflate.compressobj(_COMPRESSLEVEL, _deflate.DEFLATED, -15)
     return data, compressor.compress(data) + compressor.flush(), _deflate.crc32(data), len(data)
 
@@ -78,10 +96,9 @@ def write_layer_zip(root: Path, dest: Path, prefix: str = LAYER_PREFIX) -> Path:
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf, ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             # zlib releases the GIL: compress files on every core, write them in sorted order.
-            for (arcname, path), (data, packed, crc, size) in zip(files, _bounded_map(pool, files)):
-                mode = path.stat().st_mode
-                info = zipfile.ZipInfo(prefix + arcname, date_time=date)
-                info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
+            for file, (data, packed, crc, size) in zip(files, _bounded_map(pool, files)):
+                info = zipfile.ZipInfo(prefix + file.arcname, date_time=date)
+                info.external_attr = ((0o755 if file.mode & 0o111 else 0o644) | stat.S_IFREG) << 16
                 info.create_system = 3  # unix, so the modes above are read
                 if len(packed) < size:
                     _write_precompressed(zf, info, packed, crc, size)
@@ -95,13 +112,13 @@ def write_layer_zip(root: Path, dest: Path, prefix: str = LAYER_PREFIX) -> Path:
     return dest
 
 
-def _bounded_map(pool: ThreadPoolExecutor, files: list[tuple[str, Path]], window: int = 64):
+def _bounded_map(pool: ThreadPoolExecutor, files: list[TreeFile], window: int = 64):
     """pool.map over the files with at most `window` results held in memory."""
     from collections import deque
 
     pending: deque = deque()
-    for _, path in files:
-        pending.append(pool.submit(_compress, path))
+    for file in files:
+        pending.append(pool.submit(_compress, file.path))
         if len(pending) >= window:
             yield pending.popleft().result()
     while pending:

@@ -133,18 +133,10 @@ def _owners(dists: list[Distribution]) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _tree_files(tree: Path) -> list[str]:
-    files = []
-    for dirpath, dirnames, filenames in os.walk(tree):
-        rel_dir = Path(dirpath).relative_to(tree).as_posix()
-        if rel_dir == ".":
-            dirnames[:] = [d for d in dirnames if not d.endswith(".dist-info")]
-            rel_dir = ""
-        dirnames.sort()
-        for name in sorted(filenames):
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if not (tree / rel).is_symlink() or (tree / rel).is_file():
-                files.append(rel)
-    return files
+    """The tree's files outside `*.dist-info` (never slimmed)."""
+    from .package import tree_files
+
+    return [f.arcname for f in tree_files(tree, skip_top=(".dist-info",))]
 
 
 class _Matcher:
