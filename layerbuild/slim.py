@@ -296,7 +296,8 @@ def _import_guard(tree: Path, files: list[str], chosen: dict[str, tuple[str, str
             source = (tree / path).read_bytes()
         except OSError:
             continue
-        if path not in forced and not any(pattern.search(m.group(0)) for m in _IMPORT_TEXT.finditer(source)):
+        if path not in forced and not (pattern.search(source) and  # most files never name a guard word
+                                       any(pattern.search(m.group(0)) for m in _IMPORT_TEXT.finditer(source))):
             continue
         module = module_of(path) or ""
         for name in _imported_names(source, module, path.endswith("__init__.py")):
@@ -348,7 +349,9 @@ def _imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
                 names.update(f"{base}.{n.split()[0]}" for n in m.group(2).decode().split(",")
                              if n.strip() and n.strip() != "*")
         return names
-    for node in ast.walk(parsed):
+    # Only statements can import, unless the file calls import_module()/__import__(): then every node.
+    dynamic = b"import_module" in source or b"__import__" in source
+    for node in ast.walk(parsed) if dynamic else _statements(parsed):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -368,6 +371,19 @@ def _imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
                 if target:
                     names.add(target)
     return names
+
+
+def _statements(module: ast.Module):
+    """Every statement of a module, nested ones included, without visiting expressions (a fraction
+    of ast.walk's nodes: the guard parses the biggest files of a layer)."""
+    stack: list[ast.AST] = list(module.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend(children)
 
 
 # --- strip --strip-debug -----------------------------------------------------------------------
