@@ -38,20 +38,63 @@ def find_interpreter(version: str) -> Path | None:
 
 @lru_cache(maxsize=None)
 def _find_interpreter(version: str, search_path: str | None) -> Path | None:
-    for candidate in _candidates(version, search_path):
+    candidates = _candidates(version, search_path)
+    # pyenv's shims are slow scripts that pick a version at run time: try real binaries first.
+    candidates.sort(key=lambda c: "/shims/" in c)
+    for candidate in candidates:
         if not os.path.isfile(candidate) or not os.access(candidate, os.X_OK):
             continue
-        try:
-            out = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                 capture_output=True, text=True, timeout=20)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if out.returncode == 0 and out.stdout.strip() == version:
+        full = _probe(candidate)
+        if full and full.rsplit(".", 1)[0] == version:
             return Path(candidate)
     return None
 
 
 def interpreter_version(python: Path) -> str:
-    out = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
-                         capture_output=True, text=True, timeout=20)
-    return out.stdout.strip()
+    """The full version, e.g. 3.11.7 ("" when it does not run)."""
+    return _probe(str(python)) or ""
+
+
+_PROBES_FILE = "interpreters.json"
+
+
+def _probe(candidate: str) -> str | None:
+    """Run `candidate` once to read its version; binaries are remembered by path, size and mtime in the
+    layerbuild cache, so a cached rebuild does not start interpreters (scripts, e.g. shims, are not)."""
+    import json
+
+    from .cache import cache_root
+
+    try:
+        real = os.path.realpath(candidate)
+        st = os.stat(real)
+        with open(real, "rb") as fh:
+            is_binary = fh.read(4) == b"\x7fELF"
+    except OSError:
+        return None
+    key = f"{real}:{st.st_size}:{st.st_mtime_ns}"
+    store = cache_root() / _PROBES_FILE
+    try:
+        known = json.loads(store.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if is_binary and isinstance(known.get(key), str):
+        return known[key]
+    try:
+        out = subprocess.run([candidate, "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    version = out.stdout.strip() if out.returncode == 0 else ""
+    if not version:
+        return None
+    if is_binary:
+        known[key] = version
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            tmp = store.with_name(f".{_PROBES_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known, indent=1, sort_keys=True))
+            os.replace(tmp, store)
+        except OSError:
+            pass  # a read-only cache only costs the probe next time
+    return version
