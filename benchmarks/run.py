@@ -8,7 +8,12 @@ Both are measured in the same run, on the same requirement sets and target, and 
              caches for both instead.
   unchanged  the same layerbuild command again (cache hit) vs pip + zip again.
 
+Where SAM CLI is installed (`sam` on PATH, or `--sam PATH`), `sam build` of a one-function template
+with the same requirements is timed too (cold: a fresh build folder; unchanged: `--cached` again).
+A set SAM cannot build is reported as failed, with its reason.
+
 Usage: python benchmarks/run.py [--runs 3] [--runtime python3.11] [--sets small,medium] [--no-download-cache]
+                                [--sam PATH]
 """
 
 from __future__ import annotations
@@ -70,6 +75,36 @@ def layerbuild_build(reqs: Path, runtime: str, arch: str, out: Path, env: dict[s
     return _timed(cmd, env)
 
 
+SAM_TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {{CodeUri: fn/, Handler: app.handler, Runtime: {runtime}, Architectures: [{arch}]}}
+"""
+
+
+def sam_build(sam: str, reqs: Path, runtime: str, arch: str, work: Path, run: int, env: dict[str, str]):
+    """(cold seconds, unchanged seconds) of `sam build`, or the reason it failed."""
+    project = work / f"sam-{run}"
+    (project / "fn").mkdir(parents=True, exist_ok=True)
+    shutil.copy(reqs, project / "fn" / "requirements.txt")
+    (project / "fn" / "app.py").write_text("def handler(event, context):\n    return event\n")
+    (project / "template.yaml").write_text(SAM_TEMPLATE.format(runtime=runtime, arch=arch))
+    cmd = [sam, "build", "--template-file", str(project / "template.yaml"), "--build-dir", str(project / "build"),
+           "--cache-dir", str(project / "cache"), "--cached"]
+    env = {**env, "SAM_CLI_TELEMETRY": "0"}
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project)
+        if proc.returncode != 0:
+            lines = [line for line in (proc.stderr + proc.stdout).splitlines() if "rror" in line]
+            return (lines[-1] if lines else "failed")[:160]
+        times.append(time.perf_counter() - start)
+    return times[0], times[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -78,6 +113,7 @@ def main() -> None:
     parser.add_argument("--sets", default="small,medium")
     parser.add_argument("--no-download-cache", action="store_true")
     parser.add_argument("--extra-args", default="", help="extra layerbuild build flags, e.g. '--bytecode none'")
+    parser.add_argument("--sam", default=shutil.which("sam"), help="SAM CLI to compare with [default: sam on PATH]")
     args = parser.parse_args()
     extra = args.extra_args.split()
 
@@ -96,7 +132,7 @@ def main() -> None:
                 pip_and_zip(reqs, args.runtime, args.arch, work, env, False)
                 layerbuild_build(reqs, args.runtime, args.arch, work / "warm",
                                  {**env, "LAYERBUILD_CACHE_DIR": str(work / "warm-cache")}, extra)
-            pip_times, cold_times, hit_times = [], [], []
+            pip_times, cold_times, hit_times, sam_results = [], [], [], []
             for run in range(args.runs):
                 run_env = dict(env)
                 if args.no_download_cache:
@@ -105,8 +141,19 @@ def main() -> None:
                 run_env["LAYERBUILD_CACHE_DIR"] = str(work / f"lb-cache-{run}")
                 cold_times.append(layerbuild_build(reqs, args.runtime, args.arch, work / f"out-{run}", run_env, extra))
                 hit_times.append(layerbuild_build(reqs, args.runtime, args.arch, work / f"out-{run}", run_env, extra))
+                if args.sam:
+                    sam_results.append(sam_build(args.sam, reqs, args.runtime, args.arch, work, run, run_env))
             pip_s, cold_s, hit_s = (statistics.median(t) for t in (pip_times, cold_times, hit_times))
             print(f"{name:8} {pip_s:10.2f} {cold_s:8.2f} {pip_s / cold_s:6.1f}x {hit_s:12.2f} {pip_s / hit_s:7.1f}x")
+            if sam_results:
+                failed = [r for r in sam_results if isinstance(r, str)]
+                if failed:
+                    print(f"{'':8} sam build failed: {failed[0]}")
+                else:
+                    sam_cold = statistics.median(r[0] for r in sam_results)
+                    sam_hit = statistics.median(r[1] for r in sam_results)
+                    print(f"{'':8} sam build: cold {sam_cold:.2f} s ({sam_cold / cold_s:.1f}x layerbuild's), "
+                          f"unchanged --cached {sam_hit:.2f} s ({sam_hit / hit_s:.1f}x layerbuild's)")
 
 
 if __name__ == "__main__":
