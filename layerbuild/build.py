@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import write_atomic
 from .cache import BuildCache, cache_key
 from .config import BuildOptions
 from .distributions import distributions_in_dir
@@ -50,38 +51,6 @@ def output_dir(path: str) -> Path:
     if not os.access(out, os.W_OK | os.X_OK):
         raise InputError(f"output folder {out} is not writable: pass another -o")
     return out
-
-
-def _write_atomic(dest: Path, write) -> None:
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    _sweep_dead_temps(dest)
-    try:
-        write(tmp)
-        os.replace(tmp, dest)
-    except BaseException as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # e.g. the parent is a file: there is nothing to clean up
-        if isinstance(exc, OSError):
-            # Name the file the user asked for, not our temporary one (or the cache file copied from).
-            raise InputError(f"cannot write {dest}: {exc.strerror or exc}: check the path, free space "
-                             "and permissions") from None
-        raise
-
-
-def _sweep_dead_temps(dest: Path) -> None:
-    """Remove `.NAME.PID.tmp` files beside `dest` left by a killed process (SIGKILL runs no cleanup)."""
-    from .cache import _pid_alive
-
-    try:
-        siblings = list(dest.parent.glob(f".{dest.name}.*.tmp"))
-    except OSError:
-        return
-    for stale in siblings:
-        pid = stale.name[len(dest.name) + 2:-len(".tmp")]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            stale.unlink(missing_ok=True)
 
 
 def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset[str], work: Path) -> dict:
@@ -154,7 +123,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             shutil.rmtree(work, ignore_errors=True)
     zip_out = out / f"{name}-{target.slug}.zip"
     report_out = out / f"{name}-{target.slug}.report.json"
-    _write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
+    write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
     meta = entry.meta
     report = LayerReport(
         inventory=inventory_of_zip(zip_out),
@@ -169,5 +138,5 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
                "imports_verified": meta.get("imports_verified")},
     )
     text = json.dumps(report_dict(report), indent=2) + "\n"
-    _write_atomic(report_out, lambda tmp: tmp.write_text(text))
+    write_atomic(report_out, lambda tmp: tmp.write_text(text))
     return BuildResult(zip_out, report_out, lock, cached, report)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .build import BuildResult, _write_atomic, build_layer, output_dir
+from .atomic import write_atomic
+from .build import BuildResult, build_layer, output_dir
 from .config import BuildOptions
 from .plan import LayerPlan, PlannedLayer, plan_layers
 from .resolve import Lock, Pin
@@ -85,7 +86,7 @@ def build_planned_layers(plan: LayerPlan, locks: dict[str, Lock], options: Build
     data = plan_json_with_builds(plan, results)
     plan_path = out / PLAN_FILE
     text = json.dumps(data, indent=2) + "\n"
-    _write_atomic(plan_path, lambda t: t.write_text(text))
+    write_atomic(plan_path, lambda t: t.write_text(text))
     return PlanBuild(plan, results, plan_path)
 
 

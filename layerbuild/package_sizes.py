@@ -45,7 +45,7 @@ def _read(path: Path) -> tuple[int, int] | None:
 def measure_pins(lock: Lock, pins: tuple[Pin, ...], *, root: Path | None = None) -> dict[str, Package]:
     """`Package` (with real sizes) for each of `pins`, by name; pins whose markers exclude the target
     (the installer skips them) are left out."""
-    from .build import _write_atomic
+    from .atomic import write_atomic
 
     root = root or cache_root()
     target = lock.target
@@ -85,6 +85,6 @@ def measure_pins(lock: Lock, pins: tuple[Pin, ...], *, root: Path | None = None)
         entry.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"format": _FORMAT, "name": pin.name, "version": _version_of(pin), "target": target.slug,
                            "unzipped_bytes": dist.unzipped_bytes, "zipped_bytes": dist.zipped_bytes})
-        _write_atomic(entry, lambda tmp, t=text: tmp.write_text(t))
+        write_atomic(entry, lambda tmp, t=text: tmp.write_text(t))
         found[pin.name] = Package(pin.name, _version_of(pin), dist.unzipped_bytes, dist.zipped_bytes)
     return found

@@ -367,7 +367,7 @@ def _(w):
     return ["build", w.reqs("tinypkg==1.0"), "-o", "out/layers"]
 
 
-@case("lock-output-below-a-file", "cannot write out/requirements.lock", "not a directory")
+@case("lock-output-below-a-file", "cannot write out/requirements.lock", "is a file, not a folder")
 def _(w):
     w.write("out", "I am a file\n")
     return ["lock", w.hashed_lock(), "-o", "out/requirements.lock"]
@@ -564,12 +564,15 @@ def _files(root: Path) -> set[str]:
 
 def _left_behind(w: Workspace, before: set[str]) -> list[str]:
     """Files the failed command created, except complete cache entries (a build may have finished in
-    the cache before writing the output failed; that entry is whole and reusable)."""
+    the cache before writing the output failed; that entry is whole and reusable) and the interpreter
+    probe record (`interpreters.json`: facts about this machine, written whole by rename)."""
     new = sorted(_files(w.root) - before)
     cache = Path(w.env["LAYERBUILD_CACHE_DIR"])
     bad = []
     for rel in new:
         path = w.root / rel
+        if path == cache / "interpreters.json":
+            continue
         if path.is_relative_to(cache / "builds"):
             entry = path.parent
             if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():

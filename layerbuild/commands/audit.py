@@ -97,16 +97,9 @@ def audit(target, runtime, arch, config_path, max_unzipped, max_zipped, max_pack
 
     text = formatter.render(result)
     if output:
-        from ..build import _write_atomic
+        from ..atomic import write_text_output
 
-        dest = Path(output)
-        if dest.exists() and not dest.is_file():
-            # /dev/null, /dev/stdout, a named pipe: write through; renaming over them would replace the device.
-            with open(dest, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(dest, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_text_output(Path(output), text)
     else:
         sys.stdout.write(text)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")

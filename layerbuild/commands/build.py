@@ -72,12 +72,12 @@ def build(requirements: str | None, runtime, arch, config_path, output, name, ba
     report = result.report
     if measure_imports:
         # Opt-in: a cached rebuild takes about a second, measuring imports takes seconds to minutes.
-        from ..build import _write_atomic
+        from ..atomic import write_atomic
         from ..layer_report import with_cold_start
         from ..report.json import JsonFormat
 
         report = with_cold_start(report, result.zip_path)
         text = JsonFormat().render(report)
-        _write_atomic(result.report_path, lambda tmp: tmp.write_text(text))
+        write_atomic(result.report_path, lambda tmp: tmp.write_text(text))
     click.echo(get_format(fmt).render(report), nl=False)
     click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}  (report: {result.report_path})", err=True)

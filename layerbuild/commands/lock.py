@@ -28,12 +28,10 @@ def lock(requirements: str, runtime: str | None, arch: str | None, config_path: 
     result = lock_requirements(requirements, target)
     text = result.text()
     if output:
-        from ..build import _write_atomic
+        from ..atomic import write_text_output
 
         dest = Path(output)
-        if dest.parent and not dest.parent.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(dest, lambda tmp: tmp.write_text(text))
+        write_text_output(dest, text)
         click.echo(f"locked {len(result.pins)} packages for {target.runtime} {target.arch} → {dest}", err=True)
     else:
         sys.stdout.write(text)

@@ -41,11 +41,10 @@ def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None
         result = report_for_path(Path(path), runtime=runtime, arch=arch, measure=measure, memory_mb=sizes, runs=runs)
     text = renderer.render(result)
     if output:
-        from ..build import _write_atomic
+        from ..atomic import write_text_output
 
         dest = Path(output)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(dest, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        write_text_output(dest, text)
         click.echo(f"report ({fmt}): {dest}", err=True)
     else:
         click.echo(text, nl=False)
