@@ -92,6 +92,23 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
     }
 
 
+def _warn_about_limits(report: LayerReport) -> None:
+    """A layer Lambda cannot take is still written (it may be split later), but never silently."""
+    from .limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
+    from .report.sizes import human_bytes
+
+    inv = report.inventory
+    if inv.unzipped_bytes > MAX_UNZIPPED_BYTES:
+        biggest = ", ".join(f"{d.name} {human_bytes(d.unzipped_bytes)}" for d in inv.distributions[:3])
+        hint = "; --bytecode only is smaller" if report.bytecode_mode == "alongside" else ""
+        warn(f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over Lambda's limit of "
+             f"{MAX_UNZIPPED_BYTES:,} bytes for a function and all its layers (biggest: {biggest}): "
+             f"split it with `layerbuild plan`, or leave packages out{hint}")
+    elif inv.zipped_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
+        warn(f"{report.layer_path} is {human_bytes(inv.zipped_bytes)} zipped: publishing it needs an S3 bucket "
+             "(layerbuild publish --s3-bucket)")
+
+
 def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
     target = Target(options.runtime, options.arch)
     if target.deprecated_on:
@@ -137,6 +154,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         extra={"cached": cached, "built_in_container": meta.get("built_in_container", []),
                "imports_verified": meta.get("imports_verified")},
     )
+    _warn_about_limits(report)
     text = json.dumps(report_dict(report), indent=2) + "\n"
     write_atomic(report_out, lambda tmp: tmp.write_text(text))
     return BuildResult(zip_out, report_out, lock, cached, report)
