@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from .distributions import distributions_in_dir
+from .distributions import distributions_in_dir, owner_lookup
 from .errors import EnvironmentProblem, InstallError
 from .interpreters import find_interpreter, interpreter_version
 from .progress import note, step
@@ -142,15 +142,7 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
     """Compile `tree` for `target` per `requested`; removes .pyc of other Python versions first."""
     mode = resolve_mode(requested, target, compiler)
     dists = distributions_in_dir(tree)
-    owner = {f: d.name for d in dists for f in d.files}
-    top_owner = {}
-    for d in dists:
-        for f in d.files:
-            top_owner.setdefault(f.split("/", 1)[0], d.name)
-
-    def owner_of(path: str) -> str:
-        return owner.get(path) or top_owner.get(path.split("/", 1)[0], "")
-
+    owner_of = owner_lookup(dists)
     foreign = _remove_foreign_pyc(tree, target, owner_of)
     if mode == "none":
         if requested == "auto":

@@ -64,6 +64,24 @@ def parse_dist_info(name: str, read_text) -> Distribution | None:
     )
 
 
+def owner_lookup(dists: list[Distribution]):
+    """`owner_of(path)`: the distribution whose RECORD lists `path`, else the one owning its top-level
+    folder (files added after install, e.g. .pyc), else ""."""
+    owner: dict[str, str] = {}
+    top_owner: dict[str, str] = {}
+    for d in dists:
+        for f in d.files:
+            owner[f] = d.name
+            first = f.split("/", 1)[0]
+            if not first.endswith(".dist-info"):
+                top_owner.setdefault(first, d.name)
+
+    def owner_of(path: str) -> str:
+        return owner.get(path) or top_owner.get(path.split("/", 1)[0], "")
+
+    return owner_of
+
+
 def distributions_in_dir(root: Path) -> list[Distribution]:
     def read_text(rel: str) -> str | None:
         p = root / rel

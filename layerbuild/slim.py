@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .distributions import Distribution, distributions_in_dir
+from .distributions import distributions_in_dir, owner_lookup
 from .errors import InputError
 from .known_breakers import KEEP_FILES, NEVER_STRIP, STUB_ONLY_PREFIXES, STUB_ONLY_SUFFIXES
 from .records import update_records
@@ -120,18 +120,6 @@ def module_of(path: str) -> str | None:
     return ".".join(parts)
 
 
-def _owners(dists: list[Distribution]) -> tuple[dict[str, str], dict[str, str]]:
-    owner: dict[str, str] = {}
-    top_owner: dict[str, str] = {}
-    for d in dists:
-        for f in d.files:
-            owner[f] = d.name
-            first = f.split("/", 1)[0]
-            if not first.endswith(".dist-info"):
-                top_owner.setdefault(first, d.name)
-    return owner, top_owner
-
-
 def _tree_files(tree: Path) -> list[str]:
     """The tree's files outside `*.dist-info` (never slimmed)."""
     from .package import tree_files
@@ -192,15 +180,12 @@ def slim_tree(tree: Path, profile: str, *, keep: tuple[PathPattern, ...] = (),
     if profile not in PROFILES:
         raise InputError(f"slim profile {profile!r} is not one of {', '.join(PROFILES)}")
     dists = distributions_in_dir(tree)
-    owner, top_owner = _owners(dists)
+    owner_of = owner_lookup(dists)
     files = _tree_files(tree)
     rules = rules_for(profile)
     remove_rules = [r for r in rules if r.action == "remove"]
     matcher = _Matcher(files)
     known_keep = [PathPattern(b.distribution, b.glob, f"known breaker ({b.source})") for b in KEEP_FILES]
-
-    def owner_of(path: str) -> str:
-        return owner.get(path) or top_owner.get(path.split("/", 1)[0], "")
 
     # path -> (rule name, distribution, guard word or None when the guard does not apply)
     chosen: dict[str, tuple[str, str, str | None]] = {}

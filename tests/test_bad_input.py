@@ -12,7 +12,6 @@ Full-disk and read-only cases mount a small tmpfs (we run as root in CI) or set 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import resource

@@ -3,7 +3,6 @@ wheel folders at the same path, and nothing that names this machine's pip setup.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from layerbuild.install.container import CA_PATH, _container_index_args, _pass_through, _telling_line
 from layerbuild.resolve import Lock, Pin
