@@ -79,7 +79,8 @@ class LocalCompiler:
             self._version = interpreter_version(self.python)
         return self._version
 
-    def compile(self, tree: Path, sourceless: bool) -> None:
+    def compile(self, tree: Path, sourceless: bool, files: list[str] | None = None) -> None:
+        """As Compiler.compile; `files` (relative to `tree`) limits it to those sources."""
         root = str(tree.resolve())
         args = [str(self.python), "-m", "compileall", "-q", "-j0", "--invalidation-mode", "unchecked-hash",
                 "-s", root, "-p", LAMBDA_LAYER_PATH, "-x", r"[.]dist-info/"]
@@ -89,16 +90,31 @@ class LocalCompiler:
         # tests/unit/test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env["PYTHONHASHSEED"] = "0"
+        if files is None:
+            jobs = [([*args, root], None)]
+        else:
+            # A file list is compiled serially by compileall: one process per core, each given its share
+            # on stdin (no command-line length limit).
+            n = max(1, min(os.cpu_count() or 1, len(files)))
+            jobs = [([*args, "-i", "-"], "".join(f"{root}/{f}\n" for f in files[i::n])) for i in range(n)]
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run(job: tuple[list[str], str | None]) -> subprocess.CompletedProcess:
+            cmd, listing = job
+            return subprocess.run(cmd, input=listing, capture_output=True, text=True, env=env, timeout=3600)
+
         try:
-            proc = subprocess.run([*args, root], capture_output=True, text=True, env=env, timeout=3600)
+            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                results = list(pool.map(run, jobs))
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise EnvironmentProblem(f"compiling bytecode with {self.python} failed: {exc}") from None
-        # compileall exits 1 when some file has a syntax error (templates, Python 2 leftovers): those
-        # stay uncompiled, as they would fail to import anyway. Anything else is a broken interpreter.
-        if proc.returncode not in (0, 1):
-            last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
-            raise EnvironmentProblem(f"compiling bytecode with {self.python} failed ({last[0]}): "
-                                     "check that interpreter, or use --bytecode none")
+        for proc in results:
+            # compileall exits 1 when some file has a syntax error (templates, Python 2 leftovers): those
+            # stay uncompiled, as they would fail to import anyway. Anything else is a broken interpreter.
+            if proc.returncode not in (0, 1):
+                last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
+                raise EnvironmentProblem(f"compiling bytecode with {self.python} failed ({last[0]}): "
+                                         "check that interpreter, or use --bytecode none")
 
 
 def compiler_for(target: Target, installer: object | None = None) -> Compiler | None:
@@ -163,11 +179,25 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
         raise EnvironmentProblem(f"the bytecode compiler is Python {version}, not {target.python_version}: "
                                  "use an interpreter of the target's version, or --bytecode none")
     sources = _sources(tree)
-    with step(f"Compiling bytecode ({mode}, Python {version})"):
-        compiler.compile(tree, sourceless=(mode == "only"))
+    sourceless = mode == "only"
+
+    def pyc_of(src: str) -> str:
+        return _pyc_path(src, sourceless, target)
+
+    cache = _pyc_cache(compiler, version, sourceless)
+    todo = cache.fill(tree, sources, pyc_of) if cache else sources
+    reused = f", {len(sources) - len(todo)} of {len(sources)} from the cache" if cache else ""
+    with step(f"Compiling bytecode ({mode}, Python {version}{reused})"):
+        if cache is None or len(todo) == len(sources):
+            # The whole tree: compileall's -j0 spreads folders over every core (a file list is serial).
+            compiler.compile(tree, sourceless=sourceless)
+        elif todo:
+            compiler.compile(tree, sourceless=sourceless, files=todo)
+        if cache is not None:
+            cache.store(tree, todo, pyc_of)
     added, missing, removed = [], [], []
     for src in sources:
-        pyc = _pyc_path(src, mode == "only", target)
+        pyc = pyc_of(src)
         if (tree / pyc).is_file():
             added.append((owner_of(src), pyc))
         else:
@@ -181,6 +211,16 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
             removed.append(Removal(SOURCELESS_RULE, dist, src, size))
     _update(tree, dists, foreign + removed, added)
     return BytecodeResult(mode, version, requested, len(added), tuple(missing), SlimResult(tuple(foreign + removed)))
+
+
+def _pyc_cache(compiler: Compiler, version: str, sourceless: bool):
+    """A .pyc cache for this machine's interpreters (the container's output is not kept)."""
+    if not isinstance(compiler, LocalCompiler):
+        return None
+    from .cache import cache_root
+    from .pyc_cache import PycCache
+
+    return PycCache(cache_root() / "pyc", str(compiler.python), version, sourceless)
 
 
 def _sources(tree: Path) -> list[str]:

@@ -563,8 +563,8 @@ def _files(root: Path) -> set[str]:
 
 def _left_behind(w: Workspace, before: set[str]) -> list[str]:
     """Files the failed command created, except complete cache entries (a build may have finished in
-    the cache before writing the output failed; that entry is whole and reusable) and the interpreter
-    probe record (`interpreters.json`: facts about this machine, written whole by rename)."""
+    the cache before writing the output failed; that entry is whole and reusable), the interpreter
+    probe record (`interpreters.json`) and remembered .pyc (both facts, written whole by rename)."""
     new = sorted(_files(w.root) - before)
     cache = Path(w.env["LAYERBUILD_CACHE_DIR"])
     bad = []
@@ -572,6 +572,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
         path = w.root / rel
         if path == cache / "interpreters.json":
             continue
+        if path.is_relative_to(cache / "pyc") and not path.name.startswith("."):
+            continue  # a compiled .pyc remembered whole (written by rename); temporary names start with "."
         if path.is_relative_to(cache / "builds"):
             entry = path.parent
             if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():
