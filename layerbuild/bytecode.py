@@ -224,16 +224,10 @@ def _pyc_cache(compiler: Compiler, version: str, sourceless: bool):
 
 
 def _sources(tree: Path) -> list[str]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(tree):
-        rel = Path(dirpath).relative_to(tree).as_posix()
-        if rel == ".":
-            dirnames[:] = [d for d in dirnames if not d.endswith(".dist-info")]
-        dirnames.sort()
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                found.append(name if rel == "." else f"{rel}/{name}")
-    return found
+    """The tree's .py files outside `*.dist-info`, by the same walk the zip uses."""
+    from .package import tree_files
+
+    return [f.arcname for f in tree_files(tree, skip_top=(".dist-info",)) if f.arcname.endswith(".py")]
 
 
 def _pyc_path(src: str, sourceless: bool, target: Target) -> str:
