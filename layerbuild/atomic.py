@@ -33,7 +33,7 @@ def write_atomic(dest: Path, write) -> None:
 
 def _sweep_dead_temps(dest: Path) -> None:
     """Remove `.NAME.PID.tmp` files beside `dest` left by a killed process (SIGKILL runs no cleanup)."""
-    from .cache import _pid_alive
+    from .cache import pid_alive
 
     try:
         siblings = list(dest.parent.glob(f".{dest.name}.*.tmp"))
@@ -41,7 +41,7 @@ def _sweep_dead_temps(dest: Path) -> None:
         return
     for stale in siblings:
         pid = stale.name[len(dest.name) + 2:-len(".tmp")]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             stale.unlink(missing_ok=True)
 
 

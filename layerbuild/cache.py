@@ -97,7 +97,7 @@ class BuildCache:
                 pid = int(child.name.split("-", 1)[0])
             except ValueError:
                 pid = -1
-            alive = pid > 0 and _pid_alive(pid)
+            alive = pid > 0 and pid_alive(pid)
             try:
                 old = now - child.stat().st_mtime > _STALE_TMP_SECONDS
             except OSError:
@@ -106,7 +106,7 @@ class BuildCache:
                 shutil.rmtree(child, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
