@@ -82,6 +82,13 @@ def main(argv: list[str] | None = None) -> None:
             raise
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         _fail(f"cannot read or write{where}: {exc.strerror or exc}: check the path, space and permissions", 2)
+    except ModuleNotFoundError as exc:
+        # Every package layerbuild imports is one of its dependencies (boto3 and docker included): a
+        # missing one means a broken environment, not bad input and not a bug to report.
+        if debug:
+            raise
+        _fail(f"the Python package {exc.name!r} is not installed in this environment ({sys.executable}): "
+              "reinstall layerbuild there (pip install --force-reinstall layerbuild, or pip install -e .)", 2)
     except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to see more
         if debug:
             raise

@@ -57,8 +57,8 @@ def engine_client(purpose: str):
         import docker
         from docker.errors import DockerException
     except ImportError:
-        raise DockerUnavailable(f"{purpose}, and the docker package is not installed: "
-                                "pip install 'layerbuild[docker]'") from None
+        raise DockerUnavailable(f"{purpose}, and the docker package (a dependency of layerbuild) is not "
+                                "installed: reinstall layerbuild (pip install layerbuild)") from None
     host = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
     try:
         probe = docker.from_env(timeout=PING_TIMEOUT)
