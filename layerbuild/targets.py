@@ -6,8 +6,13 @@ Sources:
 - glibc per runtime: aws-lambda-builders, `aws_lambda_builders/workflows/python_pip/packager.py`
   (`_RUNTIME_GLIBC`): Amazon Linux 2 ships glibc 2.26, Amazon Linux 2023 ships 2.34.
 - Build images: SAM CLI's `public.ecr.aws/sam/build-{runtime}:latest-{arch}`.
-- uv has no `manylinux_2_26` platform; AL2 resolves as `manylinux_2_17` (manylinux2014), and wheels
-  tagged only 2_24/2_26 are found by `Target.accepts` on our own wheel check.
+- uv's `--python-platform` knows only some manylinux levels (`uv pip compile --help`, uv 0.13:
+  2_17, 2_28, 2_31 … 2_40) and none for AL2's 2.26. We resolve at the lowest level uv knows at or
+  above the runtime's glibc (2_28 for AL2, 2_34 for AL2023) and check every wheel uv offers with
+  `Target.accepts` (resolve.py): a 2_24 or 2_26 wheel is a candidate, a 2_27/2_28 one never ships.
+- The tag sets below equal the real runtimes' (Pants' `complete_platform_3.X-<arch>.json`, captured
+  from `/var/lang/bin/python3.X`; tests/data/pants_complete_platforms), minus plain `linux_*` tags,
+  which are not portable builds.
 
 Nothing of ours is imported here; everything may import this module.
 """
@@ -18,17 +23,24 @@ import datetime as _dt
 from dataclasses import dataclass
 from functools import cached_property
 
-# runtime -> (python minor version, OS, glibc, deprecation date or None, uv manylinux level)
-RUNTIMES: dict[str, tuple[str, str, tuple[int, int], _dt.date | None, str]] = {
-    "python3.10": ("3.10", "Amazon Linux 2", (2, 26), _dt.date(2026, 10, 31), "manylinux_2_17"),
-    "python3.11": ("3.11", "Amazon Linux 2", (2, 26), None, "manylinux_2_17"),
-    "python3.12": ("3.12", "Amazon Linux 2023", (2, 34), None, "manylinux_2_34"),
-    "python3.13": ("3.13", "Amazon Linux 2023", (2, 34), None, "manylinux_2_34"),
-    "python3.14": ("3.14", "Amazon Linux 2023", (2, 34), None, "manylinux_2_34"),
+# runtime -> (python minor version, OS, glibc, deprecation date or None)
+RUNTIMES: dict[str, tuple[str, str, tuple[int, int], _dt.date | None]] = {
+    "python3.10": ("3.10", "Amazon Linux 2", (2, 26), _dt.date(2026, 10, 31)),
+    "python3.11": ("3.11", "Amazon Linux 2", (2, 26), None),
+    "python3.12": ("3.12", "Amazon Linux 2023", (2, 34), None),
+    "python3.13": ("3.13", "Amazon Linux 2023", (2, 34), None),
+    "python3.14": ("3.14", "Amazon Linux 2023", (2, 34), None),
 }
+
+# The glibc 2.x levels uv's `--python-platform ARCH-manylinux_2_N` accepts (uv 0.13, `uv pip compile --help`).
+UV_MANYLINUX_MINORS = (17, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40)
 
 # Lambda's architecture name -> the machine name used in wheel tags, ELF files and uv platforms.
 ARCHITECTURES: dict[str, str] = {"x86_64": "x86_64", "arm64": "aarch64"}
+
+# The oldest glibc with manylinux wheels per machine (PEP 600; packaging's `_manylinux` and the runtimes'
+# own tag sets recorded by Pants start aarch64 at 2_17).
+_FIRST_GLIBC_MINOR = {"x86_64": 5, "aarch64": 17}
 
 DEFAULT_RUNTIME = "python3.12"
 DEFAULT_ARCH = "x86_64"
@@ -101,9 +113,20 @@ class Target:
         return ARCHITECTURES[self.arch]
 
     @property
+    def uv_glibc_minor(self) -> int:
+        """The lowest manylinux level uv knows that covers every wheel this target accepts."""
+        return next(m for m in UV_MANYLINUX_MINORS if m >= self.glibc[1])
+
+    @property
     def uv_platform(self) -> str:
-        """The `--python-platform` value for uv (the closest manylinux level uv knows)."""
-        return f"{self.machine}-{RUNTIMES[self.runtime][4]}"
+        """The `--python-platform` value for uv: at or above the runtime's glibc (see `uv_is_exact`)."""
+        return f"{self.machine}-manylinux_2_{self.uv_glibc_minor}"
+
+    @property
+    def uv_is_exact(self) -> bool:
+        """True when uv's platform accepts exactly this target's wheels; False (Amazon Linux 2) when uv
+        also offers wheels for a newer glibc, which the resolver must filter with `accepts`."""
+        return self.uv_glibc_minor == self.glibc[1]
 
     @property
     def build_image(self) -> str:
@@ -127,7 +150,7 @@ class Target:
         """Linux platform tags that run on this target, most specific first."""
         major, top = self.glibc
         tags: list[str] = []
-        for minor in range(top, 4, -1):
+        for minor in range(top, _FIRST_GLIBC_MINOR[self.machine] - 1, -1):
             tags.append(f"manylinux_{major}_{minor}_{self.machine}")
             legacy = _LEGACY_MANYLINUX.get((major, minor))
             if legacy and self.machine in _LEGACY_MACHINES[legacy]:
