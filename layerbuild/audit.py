@@ -267,7 +267,7 @@ def check_budgets(inv: Inventory, s: AuditSettings, layers: tuple[LayerSummary, 
     if total > s.max_unzipped:
         out.append(finding("LB101", f"{what} unzip to {human_bytes(total)} ({total:,} bytes); "
                                     f"{budget_note} is {human_bytes(s.max_unzipped)} ({s.max_unzipped:,} bytes)"))
-    zipped = inv.archive_bytes if inv.archive_bytes is not None else inv.zipped_bytes
+    zipped = inv.zip_file_bytes
     if zipped > s.max_zipped:
         if s.zipped_is_default:
             # Over 50 MB a direct upload fails, but publishing through S3 works: a warning, not a failure.
@@ -486,8 +486,7 @@ def audit_package(path: Path, *, target: Target | None, target_source: str, sett
     layer_invs: list[tuple[str, Inventory]] = []
     for layer in layers:
         layer_invs.append((str(layer), inventory_of(layer)))
-    summaries = tuple(LayerSummary(p, li.unzipped_bytes,
-                                   li.archive_bytes if li.archive_bytes is not None else li.zipped_bytes,
+    summaries = tuple(LayerSummary(p, li.unzipped_bytes, li.zip_file_bytes,
                                    sum(1 for d in li.distributions if d.name != UNOWNED)) for p, li in layer_invs)
     findings: list[Finding] = []
     findings += check_budgets(inv, settings, summaries, kind)

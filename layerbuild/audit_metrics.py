@@ -23,7 +23,7 @@ def metric_data(result: AuditResult) -> list[dict]:
         dims += [{"Name": "Runtime", "Value": result.target.runtime},
                  {"Name": "Architecture", "Value": result.target.arch}]
     counts = result.counts()
-    zipped = inv.archive_bytes if inv.archive_bytes is not None else inv.zipped_bytes
+    zipped = inv.zip_file_bytes
     values = [("UnzippedBytes", inv.unzipped_bytes, "Bytes"), ("ZippedBytes", zipped, "Bytes"),
               ("Files", inv.file_count, "Count"), ("AuditErrors", counts["error"], "Count"),
               ("AuditWarnings", counts["warning"], "Count")]

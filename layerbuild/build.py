@@ -104,8 +104,8 @@ def _warn_about_limits(report: LayerReport) -> None:
         warn(f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over Lambda's limit of "
              f"{MAX_UNZIPPED_BYTES:,} bytes for a function and all its layers (biggest: {biggest}): "
              f"split it with `layerbuild plan`, or leave packages out{hint}")
-    elif inv.zipped_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
-        warn(f"{report.layer_path} is {human_bytes(inv.zipped_bytes)} zipped: publishing it needs an S3 bucket "
+    elif inv.zip_file_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
+        warn(f"{report.layer_path} is {human_bytes(inv.zip_file_bytes)} zipped: publishing it needs an S3 bucket "
              "(layerbuild publish --s3-bucket)")
 
 

@@ -5,8 +5,9 @@ owned through each `*.dist-info/RECORD`; files no RECORD lists fall back to the 
 their top-level folder, else they are reported as unowned (the `(unowned)` row; `Inventory.unowned_files`).
 
 `zipped_bytes` of a file in a zip is what it costs in the archive: its local header, data and central
-directory entry. So the distributions' zipped bytes add up to the zip file's size (less the end record),
-which is what Lambda's 50 MB upload limit measures. For a folder it is an estimate of the same.
+directory entry. So the distributions' zipped bytes add up to the zip file's size less the end record;
+`Inventory.zip_file_bytes` is the file's size itself, which is what Lambda's 50 MB upload limit measures
+(and what the report calls `layer.zipped_bytes`). For a folder both are estimates of the same.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from .distributions import Distribution, parse_dist_info
 from .errors import InputError
 
 UNOWNED = "(unowned)"
+# The end of central directory record without a comment: 22 bytes (APPNOTE.TXT 4.3.16). Our zips have
+# no comment and need no zip64 records below 65,535 entries and 4 GiB.
+END_RECORD_BYTES = 22
 # Where Lambda's Python finds packages inside /opt (layers) or /var/task (function zips).
 SITE_PREFIXES = ("python/lib/python3.*/site-packages/", "python/", "")
 
@@ -74,6 +78,11 @@ class Inventory:
     zipped_bytes: int = 0
     file_count: int = 0
     archive_bytes: int | None = None  # the zip file's size on disk; None for a folder
+
+    @property
+    def zip_file_bytes(self) -> int:
+        """The zip file's size: on disk for a zip; for a folder, its entries' estimate plus the end record."""
+        return self.archive_bytes if self.archive_bytes is not None else self.zipped_bytes + END_RECORD_BYTES
 
     @property
     def totals(self) -> dict[str, int]:

@@ -23,7 +23,7 @@ class MarkdownFormat(AuditFormat):
                f"**{summary_line(result)}**", "",
                f"- target: {target_line(result)}",
                f"- size: {human_bytes(inv.unzipped_bytes)} unzipped, "
-               f"{human_bytes(inv.archive_bytes if inv.archive_bytes is not None else inv.zipped_bytes)} zipped"
+               f"{human_bytes(inv.zip_file_bytes)} zipped"
                + (f"; with {len(result.layers)} layer(s): {human_bytes(result.total_unzipped)} unzipped" if result.layers else ""),
                f"- budgets: {human_bytes(s.max_unzipped)} unzipped, {human_bytes(s.max_zipped)} zipped"
                + ("".join(f", {n} ≤ {human_bytes(b)}" for n, b in s.max_package)), ""]

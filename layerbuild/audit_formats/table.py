@@ -22,7 +22,7 @@ class TableFormat(AuditFormat):
         buf = io.StringIO()
         console = Console(file=buf, width=self.width or 120, force_terminal=False, color_system=None)
         inv = result.inventory
-        zipped = inv.archive_bytes if inv.archive_bytes is not None else inv.zipped_bytes
+        zipped = inv.zip_file_bytes
         console.print(f"audit {result.path} ({result.kind}) — target {target_line(result)}")
         console.print(f"size: {human_bytes(inv.unzipped_bytes)} unzipped (budget {human_bytes(result.settings.max_unzipped)}), "
                       f"{human_bytes(zipped)} zipped (budget {human_bytes(result.settings.max_zipped)})"

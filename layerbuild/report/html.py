@@ -230,7 +230,7 @@ class HtmlFormat(Format):
                   if report.target else "target unknown")
         packages = sum(1 for d in inv.distributions if d.name != UNOWNED)
         whole = report.imports.layer_import_ms if report.imports else None
-        cards = [("unzipped", human_bytes(inv.unzipped_bytes)), ("zipped", human_bytes(inv.zipped_bytes)),
+        cards = [("unzipped", human_bytes(inv.unzipped_bytes)), ("zipped", human_bytes(inv.zip_file_bytes)),
                  ("files", f"{inv.file_count:,}"), ("packages", str(packages)),
                  ("import, whole layer", f"{whole:.0f} ms" if whole is not None else "not measured"),
                  ("removed by the build", human_bytes(sum(r["bytes"] for r in report.removed_summary())))]

@@ -52,10 +52,11 @@ def report_dict(report: LayerReport) -> dict:
         "layer": {
             "path": report.layer_path,
             "sha256": report.sha256,
-            "zipped_bytes": inv.zipped_bytes,
+            "zipped_bytes": inv.zip_file_bytes,
             "unzipped_bytes": inv.unzipped_bytes,
             "files": inv.file_count,
             "archive_bytes": inv.archive_bytes,
+            "entries_zipped_bytes": inv.zipped_bytes,
         },
         "packages": [
             {

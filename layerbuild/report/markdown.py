@@ -118,7 +118,7 @@ class MarkdownFormat(Format):
             f"## Layer report: {cell(title)}",
             "",
             f"**Target:** {target}, from {cell(report.target_source)}  ",
-            f"**Size:** {human_bytes(inv.unzipped_bytes)} unzipped · {human_bytes(inv.zipped_bytes)} zipped · "
+            f"**Size:** {human_bytes(inv.unzipped_bytes)} unzipped · {human_bytes(inv.zip_file_bytes)} zipped · "
             f"{inv.file_count} files · {packages} packages  ",
             f"**Bytecode:** {cell(report.bytecode_mode)}"
             + (f" (Python {cell(report.bytecode_python)})" if report.bytecode_python else ""),
