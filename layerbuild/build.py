@@ -36,8 +36,10 @@ class BuildResult:
 
 
 def default_name(requirements: Path) -> str:
-    parent = requirements.resolve().parent.name
-    return parent or "layer"
+    """The requirements file's folder name, made a valid layer name (`my app.v2` → `my-app-v2`)."""
+    from .layer_names import layer_name_from
+
+    return layer_name_from(requirements.resolve().parent.name)
 
 
 def output_dir(path: str) -> Path:
@@ -73,10 +75,18 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
             set_aside(tree, dists, runtime_dir)
         removed += remove_distributions(tree, dists, REMOVAL_RULE)
     removed += slim_layer(tree, options)
-    bytecode = add_bytecode(tree, target, options.bytecode, compiler_for(target, installer))
+    bytecode = add_bytecode(tree, target, options.bytecode, compiler_for(target, installer),
+                            max_unzipped=options.max_unzipped_bytes())
     removed += bytecode.removed
     drop_missing_rows(tree)  # RECORD lists only what the layer holds
-    verified = verify_imports(tree, target, removed.removals, options.verify, runtime_dir)
+    if options.verify:  # the audit's native checks: what it calls an error fails the build too
+        from .verify import check_build_tree, raise_on_native_errors
+
+        with step("Checking native libraries against the Lambda base image"):
+            native = check_build_tree(tree, target, options.audit_config)
+        raise_on_native_errors(native, target)
+    verified = verify_imports(tree, target, removed.removals, options.verify, runtime_dir,
+                              skip=options.skip_import)
     shutil.rmtree(runtime_dir, ignore_errors=True)
     with step("Writing the layer zip"):
         zip_path = write_layer_zip(tree, work / "layer.zip")
@@ -84,7 +94,7 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
     return {
         "sha256": sha256_file(zip_path),
         "removed": [[r.rule, r.distribution, r.path, r.bytes] for r in removed.removals],
-        "bytecode": {"mode": bytecode.mode, "python": bytecode.python},
+        "bytecode": {"mode": bytecode.mode, "python": bytecode.python, "detail": bytecode.detail()},
         "imports_verified": verified.as_meta(),
         "target": [target.runtime, target.arch],
         # packages built in the build container (--backend auto/container); the others came as wheels
@@ -92,17 +102,19 @@ def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset
     }
 
 
-def _warn_about_limits(report: LayerReport) -> None:
+def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> None:
     """A layer Lambda cannot take is still written (it may be split later), but never silently."""
     from .limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
     from .report.sizes import human_bytes
 
     inv = report.inventory
-    if inv.unzipped_bytes > MAX_UNZIPPED_BYTES:
+    limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
+    what = ("Lambda's limit of" if max_unzipped is None else "the --max-unzipped budget of")
+    if inv.unzipped_bytes > limit:
         biggest = ", ".join(f"{d.name} {human_bytes(d.unzipped_bytes)}" for d in inv.distributions[:3])
         hint = "; --bytecode only is smaller" if report.bytecode_mode == "alongside" else ""
-        warn(f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over Lambda's limit of "
-             f"{MAX_UNZIPPED_BYTES:,} bytes for a function and all its layers (biggest: {biggest}): "
+        warn(f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over {what} "
+             f"{limit:,} bytes for a function and all its layers (biggest: {biggest}): "
              f"split it with `layerbuild plan`, or leave packages out{hint}")
     elif inv.zip_file_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
         warn(f"{report.layer_path} is {human_bytes(inv.zip_file_bytes)} zipped: publishing it needs an S3 bucket "
@@ -118,7 +130,12 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     from .slim import patterns_of
 
     patterns_of(options)  # a malformed --keep/--drop fails before any work
+    max_unzipped = options.max_unzipped_bytes()  # and so does a malformed --max-unzipped
     reqs = read_requirements(requirements)
+    if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
+        from .layer_names import check_layer_name
+
+        check_layer_name(options.name, "--name")
     name = options.name or default_name(reqs.path)
     out = output_dir(options.output)
     with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
@@ -140,6 +157,9 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             shutil.rmtree(work, ignore_errors=True)
     zip_out = out / f"{name}-{target.slug}.zip"
     report_out = out / f"{name}-{target.slug}.report.json"
+    here = os.path.abspath(out)
+    if any(os.path.dirname(os.path.normpath(os.path.abspath(p))) != here for p in (zip_out, report_out)):
+        raise InputError(f"layer name {name!r} would write outside {out}: use letters, digits, - and _")
     write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
     meta = entry.meta
     report = LayerReport(
@@ -151,10 +171,11 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         removed=SlimResult(tuple(Removal(*r) for r in meta["removed"])),
         bytecode_mode=meta["bytecode"]["mode"],
         bytecode_python=meta["bytecode"]["python"],
+        bytecode_detail=meta["bytecode"].get("detail", {}),
         extra={"cached": cached, "built_in_container": meta.get("built_in_container", []),
                "imports_verified": meta.get("imports_verified")},
     )
-    _warn_about_limits(report)
+    _warn_about_limits(report, max_unzipped)
     text = json.dumps(report_dict(report), indent=2) + "\n"
     write_atomic(report_out, lambda tmp: tmp.write_text(text))
     return BuildResult(zip_out, report_out, lock, cached, report)

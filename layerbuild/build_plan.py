@@ -71,6 +71,10 @@ def _lock_file_text(lock: Lock) -> str:
 
 def build_planned_layers(plan: LayerPlan, locks: dict[str, Lock], options: BuildOptions) -> PlanBuild:
     """Build each planned layer into `options.output` and write `plan.json` next to the zips."""
+    from .layer_names import check_layer_name
+
+    for layer in plan.layers:  # every name before any build: each becomes a folder and file names
+        check_layer_name(layer.name, "the plan (layer names are made of --name and the function names)")
     out = output_dir(options.output)
     results: dict[str, BuildResult] = {}
     with tempfile.TemporaryDirectory(prefix="layerbuild-plan-") as tmp:

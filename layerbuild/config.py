@@ -52,7 +52,13 @@ class BuildOptions:
     verify: bool = True
     keep: tuple[str, ...] = ()  # PKG:GLOB kept whatever the slim rules say
     drop: tuple[str, ...] = ()  # PKG:GLOB removed in addition to the slim rules
+    skip_import: tuple[str, ...] = ()  # modules the import check leaves out (never imported on their own)
+    # The unzipped bytes the layer may take (default: Lambda's limit for a function and all its layers);
+    # `--bytecode auto` keeps a layer that fits without .pyc within it. A size: 262144000, 200MB, 250MiB.
+    max_unzipped: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # [tool.layerbuild.audit] and its file: the build's native check judges as the audit does.
+    audit_config: tuple[dict, Path | None] = field(default=({}, None), compare=False, repr=False)
 
     def cache_parts(self) -> dict[str, Any]:
         """The options that change a layer's content (not where it is written)."""
@@ -60,7 +66,22 @@ class BuildOptions:
         return {"backend": self.backend, "backend_image": self.image if self.backend != "wheels" else None,
                 "slim": self.slim,
                 "bytecode": self.bytecode, "keep_runtime_packages": self.keep_runtime_packages,
-                "keep": sorted(self.keep), "drop": sorted(self.drop), "verify": self.verify}
+                "keep": sorted(self.keep), "drop": sorted(self.drop), "verify": self.verify,
+                **({"skip_import": sorted(self.skip_import)} if self.skip_import else {}),
+                # the native check judges with [tool.layerbuild.audit] (provided-libraries, ignore, severity)
+                **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
+                **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {})}
+
+    def max_unzipped_bytes(self, where: str = "max-unzipped") -> int | None:
+        """`max_unzipped` in bytes (None: Lambda's limit); a bad size is an InputError naming `where`."""
+        if self.max_unzipped is None:
+            return None
+        from .audit import parse_size
+
+        size = parse_size(self.max_unzipped, self.sources.get("max_unzipped", where))
+        if size <= 0:
+            raise InputError(f"{self.sources.get('max_unzipped', where)}: max-unzipped must be more than 0 bytes")
+        return size
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -70,7 +91,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "slim": SLIM_PROFILES,
     "bytecode": BYTECODE_MODES,
 }
-_BUILD_KEYS = {f.name for f in fields(BuildOptions)} - {"sources"}
+_BUILD_KEYS = {f.name for f in fields(BuildOptions)} - {"sources", "audit_config"}
 # Keys a config file may hold besides the build options; other issues' sections register here.
 SECTION_KEYS: set[str] = {"functions", "audit", "publish", "layers"}
 
@@ -125,8 +146,21 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise InputError(f"{where}: {key} must be a list of strings, not {value!r}")
         return tuple(value)
+    if key == "max_unzipped":
+        from .audit import parse_size
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or parse_size(value, f"{where}: {key}") <= 0:
+            raise InputError(f"{where}: {key} must be a size more than 0, like 200MB or 262144000, not {value!r}")
+        return value
     if not isinstance(value, str):
         raise InputError(f"{where}: {key} must be a string, not {value!r}")
+    if key == "name":
+        # The name becomes file names in the output folder: `../x` or `a/b` must never get that far.
+        from .layer_names import check_layer_name
+
+        return check_layer_name(value, where)
     if key in _CHOICES and value not in _CHOICES[key]:
         raise InputError(f"{where}: {key} = {value!r} is not one of {', '.join(_CHOICES[key])}")
     return value
@@ -178,7 +212,8 @@ def merge_build_options(cli: dict[str, Any], config_path: Path | None = None,
             continue
         values[key] = _coerce(key, value, f"--{key.replace('_', '-')}")
         sources[key] = "command line"
-    options = replace(BuildOptions(), **values, sources=sources)
+    audit = table.get("audit") if isinstance(table.get("audit"), dict) else {}
+    options = replace(BuildOptions(), **values, sources=sources, audit_config=(audit, path))
     return options, table
 
 

@@ -24,12 +24,13 @@ from pathlib import Path
 
 from .aws import AwsError, AwsSettings, Clients, check_regions, explain
 from .errors import InputError, LayerbuildError
+from .layer_names import LAYER_NAME
 from .limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
 from .progress import note
 from .targets import ARCHITECTURES
 
 # Lambda's own patterns and lengths (API reference: PublishLayerVersion, AddLayerVersionPermission).
-_LAYER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,140}$")
+_LAYER_NAME = LAYER_NAME  # layer_names.py holds the rule (build uses it for file names too)
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 MAX_DESCRIPTION = 256

@@ -17,6 +17,7 @@ from typing import Any
 
 from .config import BuildOptions, FunctionSpec
 from .errors import InputError
+from .layer_names import is_layer_name
 from .targets import ARCHITECTURES, RUNTIMES
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -103,6 +104,10 @@ def functions_from_sam(path: Path, options: BuildOptions) -> tuple[FunctionSpec,
         if not isinstance(props, dict):
             raise InputError(f"{path}: {logical_id}.Properties must be a mapping")
         where = f"{path} {logical_id}"
+        if not is_layer_name(str(logical_id)):
+            # CloudFormation allows only A-Za-z0-9 here; the name becomes part of layer and file names.
+            raise InputError(f"{path}: function {str(logical_id)!r} is not a valid logical ID: use letters "
+                             "and digits only (CloudFormation's rule)")
 
         def prop(key: str) -> Any:
             return props[key] if key in props else globals_fn.get(key)

@@ -406,6 +406,65 @@ def _(w):
     return ["lock", w.hashed_lock(), "-o", "out/requirements.lock"]
 
 
+# --- layer names: they become file names in the output folder (layer_names.py) -------------------
+# `-o out/layers` puts `../../` inside the workspace, so a file written there would be seen as left behind.
+
+@case("name-climbs-out-of-the-output-folder", "--name", "'../../escaped'", "outside the output folder")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--name", "../../escaped", "-o", "out/layers"]
+
+
+@case("name-with-a-separator", "--name", "'sub/layer'", "letters, digits")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--name", "sub/layer", "-o", "out"]
+
+
+@case("name-empty", "--name", "is empty")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--name", "", "-o", "out"]
+
+
+@case("name-starts-with-a-dot", "'.hidden'", "'.'")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--name", ".hidden", "-o", "out"]
+
+
+@case("name-too-long-for-lambda", "141 characters", "140")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--name", "x" * 141, "-o", "out"]
+
+
+@case("name-from-the-config-climbs-out", "pyproject.toml", "'../../escaped'")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--config", _config(w, 'name = "../../escaped"\n'), "-o", "out/layers"]
+
+
+@case("name-from-the-environment-climbs-out", "LAYERBUILD_NAME", "'../../escaped'")
+def _(w):
+    w.env["LAYERBUILD_NAME"] = "../../escaped"
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out/layers"]
+
+
+@case("plan-prefix-from-the-config-climbs-out", "pyproject.toml", "'../x'")
+def _(w):
+    w.reqs("tinypkg==1.0", rel="proj/api/requirements.txt")
+    config = _config(w, 'name = "../x"\n[tool.layerbuild.functions.api]\nrequirements = "api/requirements.txt"\n')
+    return ["build", "--config", config, "-o", "out/layers"]
+
+
+@case("sam-function-id-with-a-path", "'../../Api'", "logical id")
+def _(w):
+    (w.root / "app" / "api").mkdir(parents=True)
+    w.write("app/api/requirements.txt", "six\n")
+    body = _FUNCTION.replace("  Api:", "  ../../Api:") + "      CodeUri: api/\n      Runtime: python3.12\n"
+    return ["plan", "--sam", _sam(w, body)]
+
+
+@case("publish-layer-name-with-a-path", "'../x'", "not valid for lambda")
+def _(w):
+    return ["publish", _layer_zip(w), "--layer-name", "../x", "--region", "us-east-1", "--dry-run"]
+
+
 # --- zips and folders given to report, audit and publish ----------------------------------------
 
 def _zip(w: Workspace, rel: str, entries: dict[str, str], links: dict[str, str] | None = None) -> str:
