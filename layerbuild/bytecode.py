@@ -11,6 +11,17 @@ writes legacy `mod.pyc` where `mod.py` was and removes the source (smaller; trac
 source lines and `inspect.getsource` fails); `none` writes nothing; `auto` is `alongside` when an
 interpreter of the target's version is found, else `none` with a one-line notice.
 
+The size budget (`auto` only). A `.pyc` is about 1.4 times its source, so compiling can push a layer
+that fits Lambda's unzipped limit (`limits.py`, or the build's `--max-unzipped`) over it. `auto`
+never does: when the layer fits without bytecode but not with all of it, it keeps `.pyc` for the
+modules most likely imported at a cold start, until the budget is met, and leaves the rest without
+(they compile at import, as with `none`). Order: modules reached from the layer's top-level modules
+through their import statements (breadth first: `import pandas` loads these on every cold start),
+then the others, smallest `.pyc` first. It never switches to `only` by itself: sourceless bytecode
+changes what programs see (tracebacks without source lines, `inspect.getsource` raising), and a
+size choice must not change behaviour; the notice says when `--bytecode only` would fit instead.
+An explicit `alongside` or `only` is done as asked; the build's limit warning names an overflow.
+
 The compiler seam. Compiling is behind a tiny protocol, so the build container can do it:
 
     class Compiler(Protocol):
@@ -29,6 +40,7 @@ never a path of the build machine) and must not touch files other than .py/.pyc.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +148,17 @@ class BytecodeResult:
     compiled: int = 0  # .pyc written
     not_compiled: tuple[str, ...] = ()  # .py left without .pyc (syntax errors)
     removed: SlimResult = SlimResult()  # sources removed by `only`, foreign .pyc
+    reason: str | None = None  # why `auto` shipped less bytecode than asked (the size budget)
+    left_out: tuple[str, ...] = ()  # .py compiled but shipped without .pyc to stay within the budget
+    budget_bytes: int | None = None  # the unzipped limit `auto` kept the layer within
+
+    def detail(self) -> dict:
+        """What the report's bytecode section says besides mode and python."""
+        out: dict = {"pyc_files": self.compiled}
+        if self.reason:
+            out.update({"reason": self.reason, "sources_without_pyc": len(self.left_out),
+                        "budget_bytes": self.budget_bytes})
+        return out
 
 
 def resolve_mode(requested: str, target: Target, compiler: Compiler | None) -> str:
@@ -154,8 +177,15 @@ def resolve_mode(requested: str, target: Target, compiler: Compiler | None) -> s
     return "alongside" if requested == "auto" else requested
 
 
-def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler | None) -> BytecodeResult:
-    """Compile `tree` for `target` per `requested`; removes .pyc of other Python versions first."""
+def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler | None, *,
+                 max_unzipped: int | None = None) -> BytecodeResult:
+    """Compile `tree` for `target` per `requested`; removes .pyc of other Python versions first.
+
+    `max_unzipped`: the unzipped bytes the layer may have (default: Lambda's limit); `auto` keeps a
+    layer that fits without bytecode within it (see the module docstring)."""
+    from .limits import MAX_UNZIPPED_BYTES
+
+    limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
     mode = resolve_mode(requested, target, compiler)
     dists = distributions_in_dir(tree)
     owner_of = owner_lookup(dists)
@@ -184,6 +214,7 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
     def pyc_of(src: str) -> str:
         return _pyc_path(src, sourceless, target)
 
+    before = _tree_bytes(tree) if requested == "auto" else 0  # what the layer unzips to without .pyc
     cache = _pyc_cache(compiler, version, sourceless)
     todo = cache.fill(tree, sources, pyc_of) if cache else sources
     reused = f", {len(sources) - len(todo)} of {len(sources)} from the cache" if cache else ""
@@ -203,6 +234,9 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
         else:
             missing.append(src)
     _check_versions(tree, [p for _, p in added], target)
+    reason, left_out = None, ()
+    if requested == "auto":
+        added, left_out, reason = _fit_budget(tree, sources, added, before, limit, target)
     if mode == "only":
         for dist, pyc in added:
             src = pyc[:-1]  # mod.pyc -> mod.py
@@ -210,7 +244,135 @@ def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler 
             (tree / src).unlink()
             removed.append(Removal(SOURCELESS_RULE, dist, src, size))
     _update(tree, dists, foreign + removed, added)
-    return BytecodeResult(mode, version, requested, len(added), tuple(missing), SlimResult(tuple(foreign + removed)))
+    return BytecodeResult(mode, version, requested, len(added), tuple(missing), SlimResult(tuple(foreign + removed)),
+                          reason, tuple(left_out), limit if reason else None)
+
+
+def _tree_bytes(tree: Path) -> int:
+    """What the tree unzips to: the zip holds exactly these files (package.tree_files)."""
+    from .package import tree_files
+
+    return sum(os.stat(f.path).st_size for f in tree_files(tree))
+
+
+def _record_row_bytes(pyc: str, size: int) -> int:
+    """The RECORD row a new .pyc adds (`path,sha256=<43 chars>,size\\n`, records.py): it counts too."""
+    return len(pyc) + len(",sha256=,") + 43 + len(str(size)) + 1
+
+
+def _fit_budget(tree: Path, sources: list[str], added: list[tuple[str, str]], before: int, limit: int,
+                target: Target) -> tuple[list[tuple[str, str]], list[str], str | None]:
+    """Keep the .pyc of `added` that fit in `limit - before`; delete the rest. Returns (kept, sources
+    left without .pyc, the reason) — nothing changes when everything fits or nothing would."""
+    from .report.sizes import human_bytes
+
+    cost = {pyc: (tree / pyc).stat().st_size for _, pyc in added}
+    cost = {pyc: size + _record_row_bytes(pyc, size) for pyc, size in cost.items()}
+    total = before + sum(cost.values())
+    if total <= limit:
+        return added, [], None
+    if before > limit:
+        # Over the limit without any .pyc: the layer must be split or trimmed whatever bytecode does (the
+        # build's limit warning says so); every module keeps its .pyc for the layers it is split into.
+        return added, [], None
+    source_of = {pyc: _source_of_pyc(pyc) for _, pyc in added}
+    order = _cold_start_order(tree, [source_of[p] for _, p in added], {source_of[p]: cost[p] for p in cost})
+    rank = {src: i for i, src in enumerate(order)}
+    budget = limit - before
+    keep: set[str] = set()
+    for _, pyc in sorted(added, key=lambda item: rank[source_of[item[1]]]):
+        if cost[pyc] <= budget:
+            keep.add(pyc)
+            budget -= cost[pyc]
+    kept = [(d, p) for d, p in added if p in keep]
+    dropped = [p for _, p in added if p not in keep]
+    for pyc in dropped:
+        (tree / pyc).unlink()
+    for folder in sorted({(tree / p).parent for p in dropped}, reverse=True):
+        if folder.name == "__pycache__" and not any(folder.iterdir()):
+            folder.rmdir()
+    left_out = sorted(source_of[p] for p in dropped)
+    shipped = before + sum(cost[p] for p in keep)
+    py_bytes = sum((tree / source_of[p]).stat().st_size for _, p in added)
+    only_total = before - py_bytes + sum(cost.values())
+    reason = (f"all .pyc would make the layer {human_bytes(total)} unzipped, over the limit of {limit:,} bytes; "
+              f"{len(kept)} of {len(added)} modules got .pyc (those imported from the top-level modules first), "
+              f"{len(left_out)} compile at import")
+    hint = (f"; --bytecode only would fit .pyc for every module in {human_bytes(only_total)} (tracebacks lose "
+            "source lines)") if only_total <= limit else ""
+    note(f"layerbuild: {reason} ({human_bytes(shipped)} unzipped){hint}")
+    return kept, left_out, reason
+
+
+def _source_of_pyc(pyc: str) -> str:
+    """`pkg/__pycache__/mod.cpython-312.pyc` -> `pkg/mod.py`; `pkg/mod.pyc` -> `pkg/mod.py`."""
+    folder, _, name = pyc.rpartition("/")
+    if folder == "__pycache__" or folder.endswith("/__pycache__"):
+        parent = folder[: -len("__pycache__")].rstrip("/")
+        base = name.split(".", 1)[0] + ".py"
+        return f"{parent}/{base}" if parent else base
+    return pyc[:-1]
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t*]+)|import[ \t]+([\w., \t]+))",
+                     re.MULTILINE)
+
+
+def _module_name(src: str) -> str:
+    parts = src[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _cold_start_order(tree: Path, sources: list[str], cost: dict[str, int]) -> list[str]:
+    """`sources` in the order their .pyc is worth keeping: breadth first through the import statements
+    from each top-level module (what an `import pkg` in a handler loads on every cold start), then the
+    rest, smallest .pyc first (most modules per byte). A static read: conditional and lazy imports count
+    as imported, dynamic ones (importlib) are not seen — an ordering, never a correctness question."""
+    by_module = {_module_name(s): s for s in sources}
+    roots = sorted(m for m, s in by_module.items() if "." not in m)
+    seen: set[str] = set()
+    order: list[str] = []
+    queue = list(roots)
+    while queue:
+        module = queue.pop(0)
+        if module in seen or module not in by_module:
+            continue
+        seen.add(module)
+        src = by_module[module]
+        order.append(src)
+        package = module if src.endswith("__init__.py") else module.rpartition(".")[0]
+        try:
+            text = (tree / src).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for dots, base, names, plain in _IMPORT.findall(text):
+            targets: list[str] = []
+            if plain:
+                targets = [n.split(" as ")[0].strip() for n in plain.split(",")]
+            else:
+                if dots:
+                    anchor = package.split(".")
+                    anchor = anchor[: len(anchor) - (len(dots) - 1)] if len(dots) > 1 else anchor
+                    prefix = ".".join(p for p in [".".join(anchor), base] if p)
+                else:
+                    prefix = base
+                if prefix:
+                    targets.append(prefix)
+                for name in names.split(","):
+                    name = name.split(" as ")[0].strip()
+                    if name and name != "*":
+                        targets.append(f"{prefix}.{name}" if prefix else name)
+            for target in targets:
+                parts = target.split(".")
+                for i in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+                    name = ".".join(parts[:i])
+                    if name in by_module and name not in seen:
+                        queue.append(name)
+    reached = set(order)
+    rest = sorted((s for s in sources if s not in reached), key=lambda s: (cost.get(s, 0), s))
+    return order + rest
 
 
 def _pyc_cache(compiler: Compiler, version: str, sourceless: bool):

@@ -33,9 +33,16 @@ from .options import config_option, target_options
               help="Ship .pyc compiled by a Python of the runtime's version for faster cold starts. alongside: "
                    ".pyc next to each .py; only: no .py (smaller, but tracebacks lose source lines and "
                    "inspect.getsource fails); auto: alongside when such a Python is found, else none [default: auto].")
+@click.option("--max-unzipped", default=None, metavar="SIZE",
+              help="Unzipped bytes the layer may take, e.g. 200MB when the function's code needs the rest; "
+                   "--bytecode auto keeps a layer that fits without .pyc within it [default: Lambda's "
+                   "262,144,000 bytes for a function and all its layers].")
 @click.option("--verify/--no-verify", default=None,
               help="Import every top-level module of the layer after slimming; a failure fails the build "
                    "(exit 1) [default: verify].")
+@click.option("--skip-import", multiple=True, metavar="MODULE",
+              help="Leave MODULE (and the modules under it) out of the import check: for a module your code "
+                   "never imports on its own. Repeatable; config key skip-import.")
 @click.option("--keep-runtime-packages", is_flag=True, default=None,
               help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.")
 @click.option("--measure-imports", is_flag=True, default=False,
@@ -44,7 +51,7 @@ from .options import config_option, target_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               help="What to print on stdout when done.")
 def build(requirements: str | None, runtime, arch, config_path, output, name, backend, image, network, slim,
-          keep, drop, bytecode, verify, keep_runtime_packages, measure_imports, fmt) -> None:
+          keep, drop, bytecode, max_unzipped, verify, skip_import, keep_runtime_packages, measure_imports, fmt) -> None:
     """Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock)."""
     from ..build import build_layer
     from ..config import merge_build_options
@@ -53,7 +60,8 @@ def build(requirements: str | None, runtime, arch, config_path, output, name, ba
 
     flags = {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
              "bytecode": bytecode, "image": image, "network": network, "keep_runtime_packages": keep_runtime_packages,
-             "keep": keep, "drop": drop, "verify": verify}
+             "keep": keep, "drop": drop, "verify": verify, "max_unzipped": max_unzipped,
+             "skip_import": skip_import}
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
     if not requirements and config_path:
         # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).

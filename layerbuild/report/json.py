@@ -80,7 +80,7 @@ def report_dict(report: LayerReport) -> dict:
         "unowned_files_total": len(unowned),
         "removed": report.removed_summary(),
         "removed_known": report.removed_known,
-        "bytecode": {"mode": report.bytecode_mode, "python": report.bytecode_python},
+        "bytecode": {"mode": report.bytecode_mode, "python": report.bytecode_python, **report.bytecode_detail},
         "cold_start": _cold_start(report),
         "findings": list(report.findings),
         **report.extra,

@@ -20,6 +20,7 @@ class LayerReport:
     removed: SlimResult = field(default_factory=SlimResult)
     bytecode_mode: str = "none"
     bytecode_python: str | None = None
+    bytecode_detail: dict = field(default_factory=dict)  # pyc_files; reason etc. when auto kept to a budget
     import_ms: dict[str, float] = field(default_factory=dict)  # distribution name -> median ms
     findings: tuple[dict, ...] = ()
     extra: dict = field(default_factory=dict)  # fields other stages add (timings, cache hits)
