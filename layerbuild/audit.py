@@ -1,7 +1,7 @@
 """Audit a layer zip, function zip or folder: findings, each with a rule, severity and fix, and an exit code.
 
 Checks: budgets (Lambda's limits by default), growth against a baseline report, runtime-provided
-packages, tests and caches shipped, bytecode of another Python, native code (`verify.py`), packages
+packages, packages that shadow what the runtime's SDK needs, tests and caches shipped, bytecode of another Python, native code (`verify.py`), packages
 duplicated between a function and its layers, more than 5 layers, SDK clients created in the handler.
 Sizes come from `inventory.py`; this module only judges them. Rules are data in `audit_rules.py`.
 """
@@ -293,6 +293,24 @@ def check_runtime_provided(inv: Inventory) -> list[Finding]:
             for d in inv.distributions if d.name in RUNTIME_PROVIDED]
 
 
+def check_runtime_sdk(inv: Inventory, target: Target | None,
+                      layer_invs: list[tuple[str, Inventory]] = ()) -> list[Finding]:
+    """Packages the runtime's boto3/botocore import, shipped at a version outside the SDK's declared range
+    (runtime_sdk.py). The function's copy comes first on sys.path, then each layer's in order."""
+    if target is None:
+        return []
+    from .runtime_sdk import shadowed
+
+    first: dict[str, object] = {}
+    for _, each in [("", inv), *layer_invs]:
+        for d in each.distributions:
+            if d.name != UNOWNED and d.name not in first:
+                first[d.name] = d
+    return [finding("LB403", s.message, package=s.package,
+                    file=_site_path(first[s.package].site, first[s.package].top_level))
+            for s in shadowed({n: d.version for n, d in first.items()}, target)]
+
+
 def _group_by_package(inv: Inventory, paths_and_sizes: list[tuple[str, int, str]]) -> dict[str, list]:
     grouped: dict[str, list] = defaultdict(list)
     for item in paths_and_sizes:
@@ -308,11 +326,35 @@ def _first_folder(path: str, names: frozenset[str] | set[str]) -> str:
     return path
 
 
+def _tests_kept_on_purpose(inv: Inventory, files) -> set[str]:
+    """Test-folder files the build's slim stage keeps for a reason (`slim.kept_on_purpose`: known
+    breakers, the import guard), as package paths. Judged per site folder (python/, or a function's root)."""
+    from .slim import kept_on_purpose
+
+    sites = sorted({d.site for d in inv.distributions if d.name != UNOWNED}, key=len, reverse=True)
+    dist_site = {d.name: d.site for d in inv.distributions if d.name != UNOWNED}
+    by_site: dict[str, dict[str, str]] = defaultdict(dict)  # site -> {relative path: distribution}
+    for f in inv.files:
+        if f.is_symlink:
+            continue
+        site = dist_site.get(f.distribution) or next((s for s in sites if f.path.startswith(s)), None)
+        if site is not None and f.path.startswith(site):
+            by_site[site][f.path[len(site):]] = f.distribution if f.distribution != UNOWNED else ""
+    kept: set[str] = set()
+    for site, owners in by_site.items():
+        found = kept_on_purpose(sorted(owners), lambda rel: owners.get(rel, ""), lambda rel: files.read(site + rel))
+        kept |= {site + rel for rel in found}
+    return kept
+
+
 def check_tests_and_caches(inv: Inventory, target: Target | None, files) -> list[Finding]:
     from .inventory import CACHE_DIRS, TEST_DIRS
 
     out = []
     tests = [(f.path, f.unzipped_bytes, f.distribution) for f in inv.files if is_test_file(f.path)]
+    if tests:  # what the build keeps on purpose (numpy/_core/tests/_natype.py, imported by numpy) is no finding
+        kept = _tests_kept_on_purpose(inv, files)
+        tests = [t for t in tests if t[0] not in kept]
     for package, items in sorted(_group_by_package(inv, tests).items()):
         folders = sorted({_first_folder(p, TEST_DIRS) for p, _, _ in items})
         size = sum(b for _, b, _ in items)
@@ -491,6 +533,7 @@ def audit_package(path: Path, *, target: Target | None, target_source: str, sett
     findings: list[Finding] = []
     findings += check_budgets(inv, settings, summaries, kind)
     findings += check_runtime_provided(inv)
+    findings += check_runtime_sdk(inv, target, layer_invs)
     findings += check_layers(kind, inv, layer_invs)
     handler_inputs: list[tuple[str, str, str | None]] = []
     for spec in handlers:

@@ -121,6 +121,20 @@ def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> 
              "(layerbuild publish --s3-bucket)")
 
 
+def _warn_about_runtime_sdk(report: LayerReport) -> None:
+    """One line per package that replaces, on Lambda's sys.path, a dependency of the runtime's boto3/botocore
+    with a version the SDK does not accept (runtime_sdk.py; the audit reports it as LB403)."""
+    from .inventory import UNOWNED
+    from .runtime_sdk import shadowed
+
+    if report.target is None:
+        return
+    layer = {d.name: d.version for d in report.inventory.distributions if d.name != UNOWNED}
+    for s in shadowed(layer, report.target):
+        warn(f"{s.message}: pin {s.package}{s.specifier} if the packages that need it allow, or ship boto3 and "
+             "botocore in the layer (--keep-runtime-packages)")
+
+
 def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
     target = Target(options.runtime, options.arch)
     if target.deprecated_on:
@@ -176,6 +190,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
                "imports_verified": meta.get("imports_verified")},
     )
     _warn_about_limits(report, max_unzipped)
+    _warn_about_runtime_sdk(report)
     text = json.dumps(report_dict(report), indent=2) + "\n"
     write_atomic(report_out, lambda tmp: tmp.write_text(text))
     return BuildResult(zip_out, report_out, lock, cached, report)

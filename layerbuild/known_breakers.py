@@ -51,3 +51,25 @@ NEVER_STRIP: tuple[Breaker, ...] = (
     # patchelf-edited file is what produces the misaligned load segments above, whatever the package.
     Breaker("*", "*.libs/**", "auditwheel/patchelf-edited libraries; augerai/a2ml#455"),
 )
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A distribution whose native code needs libraries Lambda lacks, and the one to use instead."""
+
+    distribution: str  # normalized
+    instead: str
+    why: str
+    source: str
+
+
+# Named in the native check's "missing shared library" findings (build and audit alike).
+NATIVE_ALTERNATIVES: dict[str, Alternative] = {a.distribution: a for a in (
+    Alternative("opencv-python", "opencv-python-headless",
+                "the same cv2 without the Qt GUI, whose X11/OpenGL libraries (libGL, libxcb, libX11) Lambda lacks",
+                "github.com/opencv/opencv-python README 'Installation and Usage' (headless packages for "
+                "server environments); lambda_base_libs.py"),
+    Alternative("opencv-contrib-python", "opencv-contrib-python-headless",
+                "the same cv2 with contrib modules, without the Qt GUI whose X11/OpenGL libraries Lambda lacks",
+                "github.com/opencv/opencv-python README 'Installation and Usage'"),
+)}

@@ -245,6 +245,50 @@ def slim_tree(tree: Path, profile: str, *, keep: tuple[PathPattern, ...] = (),
                        unused, skipped)
 
 
+def kept_on_purpose(files: list[str], owner_of, read) -> dict[str, str]:
+    """{path: why} for the files of a built layer that the `tests` rule matches and the build keeps on
+    purpose: a known breaker (`known_breakers.KEEP_FILES`), a file a kept module imports (the import
+    guard), the `__init__` of a kept file's package, and the bytecode of a kept file. `files` are paths
+    relative to the layer's python/ folder, `owner_of(path)` names a file's distribution and
+    `read(path) -> bytes` reads one. The audit uses this to report only what the build would remove."""
+    from .slim_rules import RULES
+
+    rule = next(r for r in RULES if r.name == "tests")
+    matcher = _Matcher(files)
+    known_keep = [PathPattern(b.distribution, b.glob, f"known breaker ({b.source})") for b in KEEP_FILES]
+    chosen: dict[str, tuple[str, str, str | None]] = {}
+    kept: dict[str, str] = {}
+    for path in files:
+        dist = owner_of(path)
+        word = matcher.match(rule, path, dist)
+        if word is None:
+            continue
+        source = path[:-1] if path.endswith(".pyc") and "__pycache__" not in path else path  # sourceless
+        protector = next((k for k in known_keep if k.matches(dist, path) or k.matches(dist, source)), None)
+        if protector is not None:
+            kept[path] = protector.text
+        else:
+            chosen[path] = (rule.name, dist, word)
+    kept.update((path, f"imported by {importer}") for path, importer in
+                _import_guard(None, files, chosen, read=read).items())
+    present = set(files)
+    for path in list(kept):  # importing a.b.c imports the package a.b first
+        parts = path.split("/")[:-1]
+        while parts:
+            for init in ("__init__.py", "__init__.pyc"):
+                candidate = "/".join(parts + [init])
+                if candidate in chosen and candidate not in kept:
+                    kept[candidate] = f"the package of {path}"
+            parts.pop()
+    for path in files:  # dir/__pycache__/name.cpython-312.pyc is the bytecode of dir/name.py
+        parts = path.split("/")
+        if len(parts) >= 2 and parts[-2] == "__pycache__" and path not in kept:
+            source = "/".join(parts[:-2] + [parts[-1].split(".", 1)[0] + ".py"])
+            if source in kept and source in present:
+                kept[path] = f"bytecode of {source}"
+    return kept
+
+
 def strip_tool() -> str | None:
     """The `strip` binary, when this machine has one (binutils)."""
     return shutil.which("strip")
@@ -253,7 +297,8 @@ def strip_tool() -> str | None:
 # --- the import guard --------------------------------------------------------------------------
 
 
-def _import_guard(tree: Path, files: list[str], chosen: dict[str, tuple[str, str, str | None]]) -> dict[str, str]:
+def _import_guard(tree: Path | None, files: list[str], chosen: dict[str, tuple[str, str, str | None]],
+                  read=None) -> dict[str, str]:
     """Files of `chosen` that a kept module imports (directly or through other rescued modules).
 
     Returns {rescued path: the importing file}. Only files of rules that carry a guard word (folder
@@ -278,7 +323,7 @@ def _import_guard(tree: Path, files: list[str], chosen: dict[str, tuple[str, str
     while queue:
         path = queue.pop()
         try:
-            source = (tree / path).read_bytes()
+            source = read(path) if read is not None else (tree / path).read_bytes()
         except OSError:
             continue
         if path not in forced and not (pattern.search(source) and  # most files never name a guard word
