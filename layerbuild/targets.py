@@ -158,15 +158,34 @@ class Target:
         return tuple(tags)
 
     @cached_property
-    def supported_tags(self) -> frozenset[str]:
-        """Every `python-abi-platform` tag a wheel may carry to run on this target."""
+    def ordered_tags(self) -> tuple[str, ...]:
+        """Every `python-abi-platform` tag a wheel may carry to run on this target, best first (the
+        order pip and the runtime's packaging rank them in)."""
         from packaging import tags
 
         platforms = list(self.platform_tags)
         py = self.python_tuple
         found = list(tags.cpython_tags(py, abis=None, platforms=platforms))
         found += list(tags.compatible_tags(py, f"cp{py[0]}{py[1]}", platforms))
-        return frozenset(str(t) for t in found)
+        return tuple(dict.fromkeys(str(t) for t in found))
+
+    @cached_property
+    def supported_tags(self) -> frozenset[str]:
+        return frozenset(self.ordered_tags)
+
+    @cached_property
+    def _tag_ranks(self) -> dict[str, int]:
+        return {tag: i for i, tag in enumerate(self.ordered_tags)}
+
+    def tag_rank(self, wheel_filename: str) -> int:
+        """Position of the wheel's best tag in `ordered_tags` (lower is preferred; large if none fits)."""
+        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+        try:
+            wheel_tags = parse_wheel_filename(wheel_filename)[3]
+        except InvalidWheelFilename:
+            return 1 << 30
+        return min((self._tag_ranks.get(str(t), 1 << 30) for t in wheel_tags), default=1 << 30)
 
     def accepts(self, wheel_filename: str) -> bool:
         """Does a wheel with this file name run on this target (Python, ABI, platform, glibc, arch)?"""

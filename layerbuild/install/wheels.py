@@ -63,7 +63,9 @@ class WheelsInstaller(Installer):
             return
         with tempfile.TemporaryDirectory(prefix="layerbuild-req-") as tmp:
             reqs = Path(tmp) / "requirements.txt"
-            reqs.write_text(lock.install_text(exclude))
+            from ..resolve import wheel_urls_for
+
+            reqs.write_text(lock.install_text(exclude, wheel_urls_for(lock)))
             proc = run_uv(uv_install_args(lock, target, dest, reqs))
         if proc.returncode != 0:
             raise InstallError(f"installing for {target.runtime} {target.arch} failed: {first_error_line(proc.stderr)}")
@@ -72,6 +74,12 @@ class WheelsInstaller(Installer):
         shutil.rmtree(dest / "bin", ignore_errors=True)
         (dest / ".lock").unlink(missing_ok=True)  # uv's lock file for the --target folder
         drop_uv_cache_files(dest)
+        from ..target_wheels import wheels_the_target_rejects
+
+        rejected = wheels_the_target_rejects(dest, target, set(lock.build_from_source))
+        if rejected:
+            raise InstallError(f"{'; '.join(rejected)}: not a wheel {target.describe()} can load; "
+                               "regenerate the lock with `layerbuild lock` for this target")
         compiled = [d for d in distributions_in_dir(dest)
                     if d.name in lock.build_from_source and not d.pure]
         if compiled:

@@ -83,6 +83,6 @@ def test_a_runtime_dependency_the_user_lists_directly_is_kept():
 def test_lock_text_round_trips_with_target_header():
     lock = _lock(UV_OUTPUT)
     again, header = parse_lock_text(lock.text())
-    assert header == {"runtime": "python3.12", "arch": "x86_64"}
+    assert header == {"runtime": "python3.12", "arch": "x86_64", "wheels": "checked"}
     assert {(p.name, p.version, p.hashes, p.required_by, p.direct) for p in again} == {
         (p.name, p.version, p.hashes, p.required_by, p.direct) for p in lock.pins}
