@@ -6,7 +6,7 @@ rule covers a fatal and a harmless case (a foreign `.pyc` next to its `.py` is d
 sourceless one cannot be imported) — the finding says which.
 
 Sources for the facts behind the rules: Lambda quotas (`limits.py`), runtime-provided packages
-(`runtime_packages.py`), runtimes' glibc and architectures (`targets.py`), base image libraries
+(`runtime_packages.py`), the runtime's SDK versions and their declared ranges (`runtime_sdk.py`), runtimes' glibc and architectures (`targets.py`), base image libraries
 (`lambda_base_libs.py`), and AWS's "Best practices for working with Lambda functions" (initialise SDK
 clients outside the handler so warm invocations reuse them).
 """
@@ -69,6 +69,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "Remove it from the function zip (or the layer): the function's copy shadows the layer's."),
     Rule("LB402", "too-many-layers", "error", "More than 5 layers",
          "Merge layers (`layerbuild plan` groups packages) — Lambda allows 5 per function."),
+    Rule("LB403", "shadows-runtime-sdk", "warning", "Package shadows what the runtime's boto3/botocore needs",
+         "Pin a version inside the SDK's range if the packages that need it allow one (e.g. python-dateutil<3), "
+         "or ship boto3 and botocore in the layer (--keep-runtime-packages) so the SDK that imports it accepts it."),
     # Handler code
     Rule("LB501", "sdk-client-in-handler", "warning", "AWS SDK client created inside the handler",
          "Create the client once at module level, outside the handler, so warm invocations reuse it."),
