@@ -78,6 +78,9 @@ class Inventory:
     zipped_bytes: int = 0
     file_count: int = 0
     archive_bytes: int | None = None  # the zip file's size on disk; None for a folder
+    # A folder's FIFOs, sockets and devices: (path, kind). Never opened (a FIFO would block forever) and
+    # not part of any layer (a zip holds regular files and links only); counted so the user learns of them.
+    skipped_special: tuple[tuple[str, str], ...] = ()
 
     @property
     def zip_file_bytes(self) -> int:
@@ -265,24 +268,54 @@ def _deflated_size(path: Path) -> int:
     return len(c.compress(path.read_bytes()) + c.flush())
 
 
-def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
-    """`zipped_bytes` of a folder: what deflate (level 6, as our zips use) makes of each file, plus the
-    zip headers it would get with the same names (local 30 + central 46 bytes, plus the name twice)."""
-    from concurrent.futures import ThreadPoolExecutor
+def special_kind(mode: int) -> str | None:
+    """What a non-regular, non-link file is (`fifo`, `socket`, `character device`, `block device`), else None."""
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return None
 
-    rels: list[tuple[str, Path, bool]] = []
+
+def _walk_dir(root: Path) -> tuple[list[tuple[str, Path, bool, int]], list[tuple[str, str]]]:
+    """(relative path, path, is a link, size) of every regular file and link under `root`, sorted, and
+    the (path, kind) of everything else found there. Only the file's own metadata is read (lstat):
+    links are not followed, and FIFOs, sockets and devices are never opened."""
+    rels: list[tuple[str, Path, bool, int]] = []
+    special: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            rels.append((p.relative_to(root).as_posix(), p, p.is_symlink()))
-    real = [p for _, p, link in rels if not link]
+            rel = p.relative_to(root).as_posix()
+            try:
+                st = p.lstat()
+            except FileNotFoundError:  # removed while we walked
+                continue
+            if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                rels.append((rel, p, stat.S_ISLNK(st.st_mode), st.st_size))
+            else:
+                special.append((rel, special_kind(st.st_mode) or "special file"))
+    return rels, special
+
+
+def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
+    """`zipped_bytes` of a folder: what deflate (level 6, as our zips use) makes of each file, plus the
+    zip headers it would get with the same names (local 30 + central 46 bytes, plus the name twice).
+    Only regular files are read; FIFOs, sockets and devices are skipped and listed in `skipped_special`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rels, special = _walk_dir(root)
+    real = [p for _, p, link, _ in rels if not link]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         zipped = list(pool.map(_deflated_size, real)) if measure_zipped else [0] * len(real)
     zipped_by_path = dict(zip(real, zipped))
     entries = []
-    for rel, p, link in rels:
-        size = p.lstat().st_size
+    for rel, p, link, size in rels:
         headers = 76 + 2 * len(rel.encode("utf-8"))
         # Our zips store a file as-is when deflate would not make it smaller (package.py).
         entries.append(FileEntry(rel, size, min(zipped_by_path.get(p, size), size) + headers, is_symlink=link))
@@ -293,7 +326,7 @@ def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:
             return None
         return p.read_text(encoding="utf-8", errors="replace")
 
-    return _build(str(root), entries, read_text)
+    return replace(_build(str(root), entries, read_text), skipped_special=tuple(special))
 
 
 def inventory_of(path: Path) -> Inventory:
@@ -301,4 +334,15 @@ def inventory_of(path: Path) -> Inventory:
         return inventory_of_dir(path)
     if not path.exists():
         raise InputError(f"{path} does not exist: name a layer zip, a function zip or a folder")
+    refuse_special_file(path)
     return inventory_of_zip(path)
+
+
+def refuse_special_file(path: Path) -> None:
+    """A FIFO, socket or device given where a zip is expected: reading it could block forever."""
+    try:
+        kind = special_kind(path.stat().st_mode)
+    except OSError:
+        return  # the caller's open reports it
+    if kind:
+        raise InputError(f"{path} is a {kind}, not a file: name a layer zip, a function zip or a folder")

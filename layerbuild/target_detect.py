@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import zipfile
 from collections import Counter
 from email.parser import HeaderParser
@@ -28,9 +29,13 @@ def _wheel_texts(path: Path) -> list[str]:
         for dirpath, dirnames, filenames in os.walk(path):
             if Path(dirpath).name.endswith(".dist-info"):
                 dirnames[:] = []
-                if "WHEEL" in filenames:
-                    texts.append((Path(dirpath) / "WHEEL").read_text(encoding="utf-8", errors="replace"))
+                wheel = Path(dirpath) / "WHEEL"
+                # Only a regular file is read: a FIFO (or a link to one, or to a device) would block.
+                if "WHEEL" in filenames and stat.S_ISREG(wheel.lstat().st_mode):
+                    texts.append(wheel.read_text(encoding="utf-8", errors="replace"))
         return texts
+    if not path.is_file():
+        return []  # a FIFO, socket or device: inventory_of refuses it with a clear message
     try:
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():

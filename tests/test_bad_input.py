@@ -527,6 +527,20 @@ def _(w):
     return ["report", "dist/nothing.zip"]
 
 
+@case("report-path-is-a-fifo", "dist/layer.zip", "is a fifo")
+def _(w):
+    (w.root / "dist").mkdir()
+    os.mkfifo(w.root / "dist" / "layer.zip")  # opening it to read would block forever
+    return ["report", "dist/layer.zip", "--no-measure"]
+
+
+@case("audit-path-is-a-fifo", "dist/layer.zip", "is a fifo")
+def _(w):
+    (w.root / "dist").mkdir()
+    os.mkfifo(w.root / "dist" / "layer.zip")
+    return ["audit", "dist/layer.zip"]
+
+
 @case("report-memory-not-a-number", "--memory", "lots")
 def _(w):
     return ["report", _layer_zip(w), "--no-measure", "--memory", "128,lots"]

@@ -63,6 +63,8 @@ def audit(target, runtime, arch, config_path, max_unzipped, max_zipped, max_pack
     if max_growth and not baseline:
         raise InputError("--max-growth needs --baseline: pass the report.json to compare with")
     formatter = get_format(fmt)  # checked before a long build
+    if output and fmt == "table":
+        formatter.terminal = False  # a file gets one line per finding, whatever stdout is
 
     common = dict(settings=settings, layers=tuple(Path(x) for x in layers), handlers=tuple(handlers),
                   baseline=Path(baseline) if baseline else None)
@@ -91,6 +93,10 @@ def audit(target, runtime, arch, config_path, max_unzipped, max_zipped, max_pack
 
         target_obj, source = detect_target(path, runtime, arch)
         result = audit_package(path, target=target_obj, target_source=source, **common)
+        if result.inventory.skipped_special:
+            from ..report.table import skipped_special_note
+
+            note(f"layerbuild: {skipped_special_note(result.inventory.skipped_special)}")
         if target_obj is None:
             note("layerbuild: no target found in the flags, the name or the wheels' tags: pass --runtime and "
                  "--arch to check native code and bytecode")

@@ -37,9 +37,17 @@ def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None
 
     sizes = parse_memory_list(memory)  # bad input fails before any work
     renderer = get_format(fmt)
+    if output and fmt == "table":
+        renderer.terminal = False  # a file gets one line per row, whatever stdout is
     with step(f"Measuring {path}" + (" (imports)" if measure else "")):
         result = report_for_path(Path(path), runtime=runtime, arch=arch, measure=measure, memory_mb=sizes, runs=runs)
     text = renderer.render(result)
+    special = result.inventory.skipped_special
+    if special and (fmt != "table" or output):  # the table says so itself
+        from ..progress import note
+        from ..report.table import skipped_special_note
+
+        note(f"layerbuild: {skipped_special_note(special)}")
     if output:
         from ..atomic import write_text_output
 

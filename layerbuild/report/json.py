@@ -57,6 +57,7 @@ def report_dict(report: LayerReport) -> dict:
             "files": inv.file_count,
             "archive_bytes": inv.archive_bytes,
             "entries_zipped_bytes": inv.zipped_bytes,
+            "skipped_special_files": len(inv.skipped_special),
         },
         "packages": [
             {
@@ -78,6 +79,7 @@ def report_dict(report: LayerReport) -> dict:
         ],
         "unowned_files": [{"path": p, "bytes": b} for p, b in unowned[:MAX_UNOWNED_LISTED]],
         "unowned_files_total": len(unowned),
+        "skipped_special_paths": [{"path": p, "kind": k} for p, k in inv.skipped_special[:MAX_UNOWNED_LISTED]],
         "removed": report.removed_summary(),
         "removed_known": report.removed_known,
         "bytecode": {"mode": report.bytecode_mode, "python": report.bytecode_python, **report.bytecode_detail},
