@@ -6,6 +6,8 @@ Source: AWS docs "Lambda quotas" (https://docs.aws.amazon.com/lambda/latest/dg/g
   "Unzipped size must be smaller than 262144000 bytes" says);
 - 50 MB zipped for a direct upload (`PublishLayerVersion`/`CreateFunction` with ZipFile); larger
   packages go through S3.
+`layerbuild build --max-unzipped` lowers the unzipped budget a layer may take (the function's own code
+and other layers share the 250 MB); `--bytecode auto` keeps a layer that fits without .pyc within it.
 """
 
 MAX_LAYERS_PER_FUNCTION = 5
