@@ -112,12 +112,14 @@ def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[
 
 
 def _table(results) -> str:
-    rows = [("region", "layer", "version", "status", "arn")]
+    """One line per (region, layer), never wrapped, on a terminal and in a pipe alike (greppable)."""
+    from ..terminal import columns
+
+    rows = [["region", "layer", "version", "status", "arn"]]
     for p in results:
         if p.dry_run and not p.skipped:
             status = p.reason
         else:
             status = "unchanged" if p.skipped else f"published ({p.reason})"
-        rows.append((p.region, p.layer_name, "-" if p.version is None else str(p.version), status, p.arn or "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1] + "\n" for row in rows)
+        rows.append([p.region, p.layer_name, "-" if p.version is None else str(p.version), status, p.arn or "-"])
+    return "".join(line + "\n" for line in columns(rows))

@@ -1,14 +1,14 @@
-"""The plan as text: layers (packages, functions, bytes, why), functions (layers, bytes), not shared."""
+"""The plan as text: layers (packages, functions, bytes, why), functions (layers, bytes), not shared.
+
+Plain aligned lines on a terminal and in a pipe alike: each row is one line that is never wrapped, so
+`grep` finds a layer or a function with all its cells (layerbuild/terminal.py).
+"""
 
 from __future__ import annotations
 
 from ..plan import LayerPlan
+from ..terminal import columns as _columns
 from .sizes import human_bytes
-
-
-def _columns(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
 
 
 def render_plan_table(plan: LayerPlan) -> str:
