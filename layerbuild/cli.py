@@ -2,7 +2,8 @@
 
 Subcommands are loaded lazily from `layerbuild/commands/` so that `layerbuild --help` and every
 command start fast: heavy modules (boto3, docker, rich) are imported only by the commands using them.
-Exit codes: 0 success, 1 findings (audit, failed checks), 2 bad input or environment, 3 internal error.
+Exit codes: 0 success, 1 findings (audit, failed checks), 2 bad input or environment, 3 internal error,
+130 interrupted (Ctrl-C), 128+N stopped by signal N (143 for SIGTERM).
 """
 
 from __future__ import annotations
@@ -60,15 +61,22 @@ def _fail(message: str, code: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    from .children import Terminated, handle_stop_signals, on_stopped
     from .errors import LayerbuildError
 
     try:
-        cli.main(args=args, prog_name="layerbuild", standalone_mode=False)
+        # SIGTERM, Ctrl-C and SIGHUP stop every process the build started (children.py), then unwind.
+        with handle_stop_signals():
+            cli.main(args=args, prog_name="layerbuild", standalone_mode=False)
+    except Terminated as exc:
+        on_stopped()
+        _fail(f"stopped by {exc.signal_name}", exc.exit_code)
     except LayerbuildError as exc:
         if debug:
             raise
         _fail(str(exc), exc.exit_code)
     except click.exceptions.Abort:
+        on_stopped()
         _fail("interrupted", 130)
     except click.ClickException as exc:
         # Usage errors: click's message on one line, exit 2.
@@ -76,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(exc.format_message().replace("\n", " "), 2)
     except KeyboardInterrupt:
+        on_stopped()
         _fail("interrupted", 130)
     except OSError as exc:
         if debug:

@@ -52,18 +52,32 @@ def uv_environment() -> dict[str, str]:
 
 
 def run_uv(args: list[str], *, cwd: str | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run uv; never raises on its exit code (callers turn failures into one line)."""
+    """Run uv; never raises on its exit code (callers turn failures into one line).
+
+    No compiler can run in it (no_compilers.py): an sdist uv builds here must be pure Python. Safe to
+    call from several threads at once; a stop signal kills it with the rest of the build (children.py)."""
+    from .no_compilers import without_compilers
+
     cmd = [uv_binary(), *args]
     try:
-        return subprocess.run(cmd, cwd=cwd, env=uv_environment(), capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(cmd, cwd=cwd, env=without_compilers(uv_environment()), capture_output=True,
+                              text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise EnvironmentProblem(f"uv {args[0]} {args[1] if len(args) > 1 else ''} took over {timeout:.0f} s: "
                                  "check the network or the index") from None
 
 
 def first_error_line(stderr: str) -> str:
-    """uv's most telling line: the `cause:` if present, else the first `error:` line."""
+    """uv's most telling line: a compiler the build tried to run, else the `cause:` if present, else the
+    first `error:` line."""
+    from .no_compilers import blocked_message, blocked_tool
+
+    tool = blocked_tool(stderr)
+    if tool:
+        import re
+
+        built = re.search(r"Failed to (?:build|download and build) `([^`]+)`", stderr)
+        return blocked_message(f"building {redact(built.group(1))}" if built else "building an sdist", tool)
     lines = [line.strip() for line in redact(stderr).splitlines() if line.strip()]
     for prefix in ("cause:", "error:", "Caused by:"):
         for line in lines:

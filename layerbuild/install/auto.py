@@ -1,9 +1,13 @@
 """`--backend auto`: wheels wherever they exist; the build container only for what must be compiled.
 
 Packages with a wheel for the target install without Docker. A package with no usable wheel
-(`Lock.build_from_source`) is first built here from its sdist: when that gives pure Python it stays.
-When it compiles native code (or cannot be built on this machine at all) it is built again in the
-Lambda build image, alone, and the container never sees the other packages.
+(`Lock.build_from_source`) is decided without compiling anything here:
+1. its sdist is read (sdist_probe.py): a native build backend, build requirement, declared extension
+   or native build file sends it to the build container at once;
+2. otherwise it is built here with every compiler disabled (no_compilers.py, in each uv call): a pure
+   Python build succeeds and stays; a native one fails at its first compiler call.
+What must compile (or cannot be built here at all) is built in the Lambda build image, alone, and the
+container never sees the other packages. No compiler ever runs outside the build container.
 """
 
 from __future__ import annotations
@@ -34,14 +38,25 @@ class AutoInstaller(Installer):
         wanted = lock.names() - exclude
         from_source = sorted(n for n in lock.build_from_source if n in wanted)
         self.wheels.install(lock, target, dest, exclude | frozenset(from_source))
-        need_container = [name for name in from_source if not self._built_here(lock, target, dest, name)]
+        from ..progress import note
+        from ..sdist_probe import probe
+
+        reasons: dict[str, str] = {}
+        for name in from_source:
+            reason = probe(lock.get(name), lock) or self._built_here(lock, target, dest, name)
+            if reason:
+                reasons[name] = reason
+                note(f"{name} must be compiled for Lambda: {reason}")
+        need_container = sorted(reasons)
         if not need_container:
             return
         names = ", ".join(f"{n} {lock.get(n).version or ''}".strip() for n in need_container)
+        why = reasons[need_container[0]] if len(need_container) == 1 else \
+            "; ".join(f"{n}: {reasons[n]}" for n in need_container)
         container = ContainerInstaller(
             self.image, self.network,
             purpose=f"{names} {'has' if len(need_container) == 1 else 'have'} no wheel for {target.runtime} "
-                    f"{target.arch} and must be compiled in a Lambda build image")
+                    f"{target.arch} and must be compiled in a Lambda build image because {why}")
         try:
             container.install(lock, target, dest, frozenset(lock.names() - set(need_container)))
         except DockerUnavailable as exc:
@@ -77,14 +92,23 @@ class AutoInstaller(Installer):
             return None
         return ContainerCompiler(image, target, self.network)
 
-    def _built_here(self, lock: Lock, target: Target, dest: Path, name: str) -> bool:
-        """Build `name` from its sdist without Docker; True when that gave pure Python (now in `dest`)."""
+    def _built_here(self, lock: Lock, target: Target, dest: Path, name: str) -> str | None:
+        """Build `name` from its sdist here, compilers disabled; None when that gave pure Python (now in
+        `dest`), else why it must go to the build image."""
+        from ..no_compilers import blocked_tool_in
+
         with tempfile.TemporaryDirectory(prefix="layerbuild-sdist-") as tmp:
             tree = Path(tmp) / "tree"
             try:
                 self.wheels.install(lock, target, tree, frozenset(lock.names() - {name}))
-            except (NoCompatibleWheelError, InstallError):
-                return False  # compiled code, or no compiler/headers here: the build image has them
+            except NoCompatibleWheelError:
+                return "the wheel its sdist gives holds compiled code"  # e.g. one uv built and cached earlier
+            except InstallError as exc:
+                tool = blocked_tool_in(str(exc))
+                if tool:
+                    return f"its build runs {tool}"
+                return f"it does not build here ({exc})"  # missing headers or tools: the build image has them
             _merge(tree, dest)
             shutil.rmtree(tree, ignore_errors=True)
-        return True
+        return None
+

@@ -170,6 +170,10 @@ class BuildContainer:
         # into SystemExit so the container is still removed. Only the main thread may set handlers.
         if threading.current_thread() is not threading.main_thread():
             return
+        from ..children import stop_signal_handler
+
+        if signal.getsignal(signal.SIGTERM) is stop_signal_handler:
+            return  # the CLI's handler (children.py) already stops child processes and unwinds
 
         def on_sigterm(signum, frame):
             raise SystemExit(128 + signum)
