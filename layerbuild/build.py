@@ -135,6 +135,28 @@ def _warn_about_runtime_sdk(report: LayerReport) -> None:
              "botocore in the layer (--keep-runtime-packages)")
 
 
+def _refuse_empty_layer(path: Path, lock: Lock, drop: frozenset[str], target: Target) -> None:
+    """A layer with no package in it is a mistake, never a 22-byte zip and exit 0."""
+    if lock.names() - drop:
+        return
+    where = f"{target.runtime} {target.arch}"
+    if not lock.pins:
+        raise InputError(f"no requirement in {path} applies to {where} (their markers exclude it): "
+                         "the layer would be empty; check the markers or the --runtime")
+    listed = sorted(p.name for p in lock.pins if p.direct) or sorted(lock.names())
+    raise InputError(f"everything {path} lists ({', '.join(listed)}) is provided by the {target.runtime} runtime, "
+                     "so the layer would be empty: pass --keep-runtime-packages to ship your own version")
+
+
+def local_sources_digest(lock: Lock) -> str | None:
+    """Digest of the files of every local project the lock installs (`name @ file:///…`): an edit in a
+    monorepo's `libs/common` must give a new layer, though the lock's text is the same."""
+    from .local_projects import path_of_url, tree_digest
+
+    local = sorted(p.source for p in lock.pins if p.source and p.source.startswith("file:"))
+    return tree_digest([Path(path_of_url(url)) for url in local]) if local else None
+
+
 def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
     target = Target(options.runtime, options.arch)
     if target.deprecated_on:
@@ -155,8 +177,10 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
         lock = lock_requirements(reqs, target)
     drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
+    _refuse_empty_layer(reqs.path, lock, drop, target)
     cache = cache or BuildCache()
     key = cache_key({"lock": lock.install_text(), "from_source": lock.build_from_source,
+                     "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
                      "target": target.slug, "options": options.cache_parts(),
                      "bytecode_python": bytecode_key(options.bytecode, target),
                      "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"), "compressor": COMPRESSOR})

@@ -174,14 +174,16 @@ _NO_SDIST = re.compile(
 
 def _compile_args(reqs: RequirementsInput, target: Target, from_source: set[str],
                   constraints: Path | None = None) -> list[str]:
-    args = ["pip", "compile", str(reqs.path), "--python-version", target.python_version,
+    # A normalized UTF-8 copy: local paths as `name @ file:///abs`, includes flattened (requirements_file).
+    reqs.check_source_builds(from_source, f"{target.runtime} {target.arch}")  # --only-binary NAME forbids
+    args = ["pip", "compile", str(reqs.uv_requirements()), "--python-version", target.python_version,
             "--python-platform", target.uv_platform, "--generate-hashes", "--no-header", "--quiet",
             "--only-binary", ":all:"]
     for name in sorted(from_source):
         args += ["--no-binary", name]
     if constraints is not None:
         args += ["--constraint", str(constraints)]
-    return args + list(reqs.index_args)
+    return args + list(reqs.resolver_args) + list(reqs.index_args)
 
 
 def _explain_failure(stderr: str, reqs: RequirementsInput, target: Target, from_source: set[str],
@@ -238,7 +240,7 @@ def _next_from_source(stderr: str, from_source: set[str], excluded: dict[str, se
 
 def _resolve_exact(reqs: RequirementsInput, target: Target) -> Lock:
     """uv's platform is the runtime's own: every wheel uv picks runs there."""
-    from_source: set[str] = set()
+    from_source: set[str] = set(reqs.source_builds)  # local projects and --no-binary NAME build from source
     earlier = ""  # uv's hints from rounds before: they name the platforms that do have wheels
     for _ in range(_MAX_ROUNDS):
         proc = run_uv(_compile_args(reqs, target, from_source))
@@ -265,7 +267,7 @@ def _resolve_checked(reqs: RequirementsInput, target: Target, tmp: Path) -> Lock
     accepted wheels, so the install can only take one of those."""
     from .target_wheels import Offered, read_pylock, restrict_pins, unaccepted
 
-    from_source: set[str] = set()
+    from_source: set[str] = set(reqs.source_builds)  # local projects and --no-binary NAME build from source
     excluded: dict[str, set[str]] = {}
     known: dict[tuple[str, str | None], Offered] = {}  # (name, version) -> the wheels it offers
     earlier = ""
@@ -372,7 +374,7 @@ def _exclude(bad, excluded: dict[str, set[str]], from_source: set[str], known: d
 
 def lock_from_file(reqs: RequirementsInput, target: Target) -> Lock | None:
     """A lock file (ours, or any fully pinned and hashed file) used as it is, without resolving."""
-    text = "\n".join(Path(f).read_text() for f in reqs.files)
+    text = "\n".join(reqs.texts or [Path(f).read_text() for f in reqs.files])  # decoded as pip decodes
     pins, header = parse_lock_text(text)
     if header:
         runtime, arch = header.get("runtime"), header.get("arch")

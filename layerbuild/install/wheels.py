@@ -28,6 +28,11 @@ def uv_install_args(lock: Lock, target: Target, dest: Path, requirements: Path) 
             "--link-mode", "hardlink", "--only-binary", ":all:"]
     for name in lock.build_from_source:
         args += ["--no-binary", name]
+    # uv reuses its build of a local project until pyproject.toml/setup.* change; an edited source file
+    # in a monorepo's libs/common must reach the layer (the build cache key holds the files' digest).
+    for pin in lock.pins:
+        if pin.source and pin.source.startswith("file:"):
+            args += ["--refresh-package", pin.name]
     if all(p.hashes for p in lock.pins):
         args.append("--require-hashes")
     return args + ["-r", str(requirements), *lock.index_args]
