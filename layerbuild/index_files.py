@@ -196,27 +196,40 @@ def _project_files(name: str, settings: IndexSettings, context: ssl.SSLContext) 
 def accepted_by_version(name: str, files: Iterable[tuple[str, str | None]], accepts
                         ) -> tuple[set[str], dict[str, list[tuple[str, str | None]]]]:
     """(every version of `name` that has a file, {version: its wheels `accepts` takes})."""
-    from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
-                                 parse_sdist_filename, parse_wheel_filename)
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
 
     wanted = canonicalize_name(name)
     seen: set[str] = set()
     good: dict[str, list[tuple[str, str | None]]] = {}
+    normal: dict[str, str] = {}  # raw version text -> PEP 440 normal form
+
+    def version_of(raw: str) -> str | None:
+        if raw not in normal:
+            try:
+                normal[raw] = str(Version(raw))
+            except InvalidVersion:
+                normal[raw] = ""
+        return normal[raw] or None
+
     for filename, sha in files:
-        try:
-            if filename.endswith(".whl"):
-                dist, version, _, _ = parse_wheel_filename(filename)
-                if canonicalize_name(dist) != wanted:
-                    continue
-                seen.add(str(version))
-                if accepts(filename):
-                    good.setdefault(str(version), []).append((filename, sha))
-            else:
-                dist, version = parse_sdist_filename(filename)
-                if canonicalize_name(dist) == wanted:
-                    seen.add(str(version))
-        except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
-            continue
+        if filename.endswith(".whl"):
+            parts = filename[:-4].split("-")
+            if len(parts) not in (5, 6) or canonicalize_name(parts[0]) != wanted:
+                continue
+            version = version_of(parts[1])
+            if version is None:
+                continue
+            seen.add(version)
+            if accepts(filename):
+                good.setdefault(version, []).append((filename, sha))
+        else:
+            for ext in (".tar.gz", ".zip", ".tar.bz2", ".tgz"):
+                if filename.endswith(ext):
+                    dist, _, raw = filename[: -len(ext)].rpartition("-")
+                    if canonicalize_name(dist) == wanted and (version := version_of(raw)):
+                        seen.add(version)
+                    break
     return seen, good
 
 

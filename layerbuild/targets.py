@@ -179,26 +179,28 @@ class Target:
 
     def tag_rank(self, wheel_filename: str) -> int:
         """Position of the wheel's best tag in `ordered_tags` (lower is preferred; large if none fits)."""
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-        try:
-            wheel_tags = parse_wheel_filename(wheel_filename)[3]
-        except InvalidWheelFilename:
-            return 1 << 30
-        return min((self._tag_ranks.get(str(t), 1 << 30) for t in wheel_tags), default=1 << 30)
+        return min((self._tag_ranks.get(t, 1 << 30) for t in wheel_tags(wheel_filename)), default=1 << 30)
 
     def accepts(self, wheel_filename: str) -> bool:
         """Does a wheel with this file name run on this target (Python, ABI, platform, glibc, arch)?"""
-        from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-        try:
-            _, _, _, wheel_tags = parse_wheel_filename(wheel_filename)
-        except InvalidWheelFilename:
-            return False
-        return any(str(t) in self.supported_tags for t in wheel_tags)
+        tags = wheel_tags(wheel_filename)
+        return bool(tags) and not self.supported_tags.isdisjoint(tags)
 
     def describe(self) -> str:
         return f"{self.runtime} {self.arch} ({self.os}, glibc {self.glibc_str})"
+
+
+def wheel_tags(wheel_filename: str) -> frozenset[str]:
+    """Every `python-abi-platform` tag a wheel file name carries (compressed tag sets expanded), or an
+    empty set for a name that is not a wheel's (PEP 427: `{dist}-{version}(-{build})?-{py}-{abi}-{plat}.whl`,
+    where no field holds a dash). String work only: an index page lists thousands of files."""
+    if not wheel_filename.endswith(".whl"):
+        return frozenset()
+    parts = wheel_filename[:-4].split("-")
+    if len(parts) not in (5, 6):
+        return frozenset()
+    py, abi, plat = parts[-3:]
+    return frozenset(f"{p}-{a}-{x}".lower() for p in py.split(".") for a in abi.split(".") for x in plat.split("."))
 
 
 def parse_target_from_name(name: str) -> Target | None:
