@@ -158,10 +158,65 @@ def _(w):
     return ["lock", "proj/requirements.txt"]
 
 
-@case("requirement-editable", "editable")
+@case("requirement-editable-path-missing", "./mypkg", "from the working directory", "beside the requirements file")
 def _(w):
     w.write("proj/requirements.txt", "-e ./mypkg\n")
     return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("local-package-missing", "./libs/common", "from the working directory", "beside the requirements file")
+def _(w):
+    w.write("proj/requirements.txt", "six\n./libs/common\n")
+    return ["lock", "proj/requirements.txt"]
+
+
+@case("local-file-url-missing", "requirements.txt:1", "/nowhere/common", "does not exist")
+def _(w):
+    w.write("proj/requirements.txt", "common @ file:///nowhere/common\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("local-package-name-needs-a-build", "cannot tell the package name", "name @ file://")
+def _(w):
+    w.write("proj/dyn/setup.py", "from setuptools import setup\nsetup(name=open('NAME').read())\n")
+    w.write("proj/requirements.txt", "./dyn\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirements-utf16-bom-but-not-utf16", "utf-16 byte-order mark", "save it again as utf-8")
+def _(w):
+    w.write("proj/requirements.txt", b"\xff\xfes\x00i\x00x")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirements-no-binary-all", "--no-binary :all:", "every package from source")
+def _(w):
+    w.write("proj/requirements.txt", "--no-binary :all:\nsix\n")
+    return ["build", "proj/requirements.txt", "-o", "out"]
+
+
+@case("requirement-per-line-option", "requirements.txt:2", "--install-option")
+def _(w):
+    w.write("proj/requirements.txt", "six\nsimplejson --install-option='--prefix=/x'\n")
+    return ["lock", "proj/requirements.txt"]
+
+
+@case("only-binary-package-without-wheel", "winonly", "no wheel", "--only-binary winonly")
+def _(w):
+    return ["build", w.reqs("--only-binary winonly", "tinypkg", "winonly"), "-o", "out"]
+
+
+@case("layer-empty-runtime-provides-everything", "boto3", "provided by the python3.12 runtime",
+      "--keep-runtime-packages")
+def _(w):
+    make_wheel(w.wheels, "boto3", "1.0", {"boto3/__init__.py": ""}, requires=["jmespath"])
+    make_wheel(w.wheels, "jmespath", "1.0", {"jmespath/__init__.py": ""})
+    return ["build", w.reqs("boto3"), "-o", "out"]
+
+
+@case("layer-empty-markers-exclude-everything", "applies to python3.12", "markers")
+def _(w):
+    return ["build", w.reqs("tinypkg ; python_version < '3'"), "-o", "out"]
 
 
 @case("requirements-unknown-option", "unknown option", "--frobnicate")
@@ -637,7 +692,8 @@ def _files(root: Path) -> set[str]:
 def _left_behind(w: Workspace, before: set[str]) -> list[str]:
     """Files the failed command created, except complete cache entries (a build may have finished in
     the cache before writing the output failed; that entry is whole and reusable), the interpreter
-    probe record (`interpreters.json`) and remembered .pyc (both facts, written whole by rename)."""
+    probe record (`interpreters.json`), remembered .pyc and the no-compilers stand-ins (facts, written
+    whole by rename)."""
     new = sorted(_files(w.root) - before)
     cache = Path(w.env["LAYERBUILD_CACHE_DIR"])
     bad = []
@@ -647,6 +703,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue
         if path.is_relative_to(cache / "pyc") and not path.name.startswith("."):
             continue  # a compiled .pyc remembered whole (written by rename); temporary names start with "."
+        if path.is_relative_to(cache / "tools") and not path.relative_to(cache / "tools").parts[0].startswith("."):
+            continue  # no_compilers' stand-ins, renamed into place whole; a staging folder starts with "."
         if path.is_relative_to(cache / "builds"):
             entry = path.parent
             if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():
