@@ -271,6 +271,7 @@ def kept_on_purpose(files: list[str], owner_of, read) -> dict[str, str]:
             chosen[path] = (rule.name, dist, word)
     kept.update((path, f"imported by {importer}") for path, importer in
                 _import_guard(None, files, chosen, read=read).items())
+    kept.update(_sourceless_guard(files, {p: v for p, v in chosen.items() if p not in kept}, kept, read))
     present = set(files)
     for path in list(kept):  # importing a.b.c imports the package a.b first
         parts = path.split("/")[:-1]
@@ -287,6 +288,52 @@ def kept_on_purpose(files: list[str], owner_of, read) -> dict[str, str]:
             if source in kept and source in present:
                 kept[path] = f"bytecode of {source}"
     return kept
+
+
+# marshal's short ASCII strings (types z/Z, with or without FLAG_REF): a type byte, a length byte, the text.
+_SHORT_ASCII = re.compile(rb"[\x5a\x7a\xda\xfa]")
+_DOTTED = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _names_in_pyc(data: bytes) -> set[str]:
+    names = set()
+    for m in _SHORT_ASCII.finditer(data):
+        end = m.end()
+        if end < len(data):
+            text = data[end + 1:end + 1 + data[end]]
+            if len(text) == data[end] and _DOTTED.match(text):
+                names.add(text.decode("ascii"))
+    return names
+
+
+def _sourceless_guard(files: list[str], chosen: dict, kept: dict[str, str], read) -> dict[str, str]:
+    """The import guard for a sourceless layer (`--bytecode only`): a kept `.pyc` that holds a removed
+    module's dotted name (an import's name sits in the code object as a string), absolute or relative
+    to its package, keeps that module. Lenient on purpose: a string that merely looks like the name
+    keeps the file too, so the audit may miss a test file but never reports one the layer needs."""
+    removed = {m: p for p in chosen if (m := module_of(p))}
+    if not removed:
+        return {}
+    rescued: dict[str, str] = {}
+    queue = [f for f in files if f.endswith(".pyc") and "__pycache__" not in f and (f not in chosen or f in kept)]
+    while queue:
+        path = queue.pop()
+        try:
+            data = read(path)
+        except (OSError, KeyError):
+            continue
+        module = module_of(path) or ""
+        package = module if path.endswith("__init__.pyc") else module.rpartition(".")[0]
+        for name in _names_in_pyc(data):
+            for full in (name, f"{package}.{name}" if package else name):
+                parts = full.split(".")
+                for i in range(1, len(parts) + 1):
+                    hit = removed.get(".".join(parts[:i]))
+                    if hit and hit not in rescued and hit not in kept:
+                        rescued[hit] = f"imported by {path}"
+                        if hit.endswith(".pyc"):
+                            queue.append(hit)
+    return rescued
 
 
 def strip_tool() -> str | None:

@@ -108,7 +108,8 @@ class Clash:
         declared = f" (it declares {self.declared})" if self.declared else ""
         return (f"version clash: {self.importer} {self.importer_version} cannot import {what} of "
                 f"{self.provider} {self.provider_version}: pin {self.provider} to a version {self.importer} "
-                f"supports{declared}: try `{self.constraint}` in the requirements, or a newer {self.importer}")
+                f"supports{declared}: try `{self.constraint}` in the requirements (if an older {self.provider} "
+                f"lacks it too, this check names that version next), or a newer {self.importer}")
 
 
 @dataclass(frozen=True)
