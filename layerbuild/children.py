@@ -122,8 +122,18 @@ def stop_descendants() -> int:
 _HANDLED = (signal.SIGTERM, signal.SIGINT) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
 
+_sweeping = False  # a second signal while the first one's sweep runs must not cut it short
+
+
 def stop_signal_handler(signum, frame) -> None:
-    stop_descendants()
+    global _sweeping
+    if _sweeping:
+        return  # the sweep under way finishes (a frozen process left unkilled would hang forever), then raises
+    _sweeping = True
+    try:
+        stop_descendants()
+    finally:
+        _sweeping = False
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     raise Terminated(signum)
