@@ -42,6 +42,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -314,8 +315,24 @@ def _source_of_pyc(pyc: str) -> str:
     return pyc[:-1]
 
 
-_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t*]+)|import[ \t]+([\w., \t]+))",
-                     re.MULTILINE)
+# One import statement, matched on its own line (found by searching for "import": ten times faster than a
+# multi-line regex over a big tree such as oci's 18,000 modules).
+_IMPORT = re.compile(rb"[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w., \t*]+)|import[ \t]+([\w., \t]+))")
+
+
+def _imports(data: bytes) -> list[tuple[str, str, str, str]]:
+    """(dots, base, names, plain) of each `from .base import names` / `import plain` line in `data`."""
+    out = []
+    i = data.find(b"import")
+    while i != -1:
+        start = data.rfind(b"\n", 0, i) + 1
+        end = data.find(b"\n", i)
+        end = len(data) if end == -1 else end
+        match = _IMPORT.match(data, start, end)
+        if match:
+            out.append(tuple((g or b"").decode("ascii", "replace") for g in match.groups()))
+        i = data.find(b"import", end)
+    return out
 
 
 def _module_name(src: str) -> str:
@@ -332,22 +349,19 @@ def _cold_start_order(tree: Path, sources: list[str], cost: dict[str, int]) -> l
     as imported, dynamic ones (importlib) are not seen — an ordering, never a correctness question."""
     by_module = {_module_name(s): s for s in sources}
     roots = sorted(m for m, s in by_module.items() if "." not in m)
-    seen: set[str] = set()
+    queued: set[str] = set(roots)
     order: list[str] = []
-    queue = list(roots)
+    queue = deque(roots)
     while queue:
-        module = queue.pop(0)
-        if module in seen or module not in by_module:
-            continue
-        seen.add(module)
+        module = queue.popleft()
         src = by_module[module]
         order.append(src)
         package = module if src.endswith("__init__.py") else module.rpartition(".")[0]
         try:
-            text = (tree / src).read_text(encoding="utf-8", errors="replace")
+            data = (tree / src).read_bytes()
         except OSError:
             continue
-        for dots, base, names, plain in _IMPORT.findall(text):
+        for dots, base, names, plain in _imports(data):
             targets: list[str] = []
             if plain:
                 targets = [n.split(" as ")[0].strip() for n in plain.split(",")]
@@ -365,10 +379,13 @@ def _cold_start_order(tree: Path, sources: list[str], cost: dict[str, int]) -> l
                     if name and name != "*":
                         targets.append(f"{prefix}.{name}" if prefix else name)
             for target in targets:
+                if target in queued:
+                    continue
                 parts = target.split(".")
                 for i in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
                     name = ".".join(parts[:i])
-                    if name in by_module and name not in seen:
+                    if name in by_module and name not in queued:
+                        queued.add(name)
                         queue.append(name)
     reached = set(order)
     rest = sorted((s for s in sources if s not in reached), key=lambda s: (cost.get(s, 0), s))
