@@ -191,8 +191,9 @@ def _split_line_options(line: str, where: str) -> tuple[str, list[str]]:
         if opt not in LINE_OPTIONS:
             raise InputError(f"{where}: per-requirement option {opt} is not supported (uv builds without pip's "
                              f"setup.py options): remove {opt} from the line")
-        if not value:
-            raise InputError(f"{where}: {opt} needs a value (--hash=sha256:HEX)")
+        if not re.fullmatch(r"(sha256:[0-9a-fA-F]{64}|sha384:[0-9a-fA-F]{96}|sha512:[0-9a-fA-F]{128})", value):
+            raise InputError(f"{where}: {opt}={value[:80]} is not a hash pip accepts: write it as "
+                             "--hash=sha256:<64 hex digits> (`pip hash FILE` prints one)")
         options.append(f"{opt}={value}")
     return spec, options
 
@@ -249,6 +250,7 @@ def read_requirements(path: str | Path) -> RequirementsInput:
     only_binary: set[str] = set()
     pre = False
     pins_hashed = True
+    notices: list[str] = []  # printed once the whole file is read: an error stays the only line
 
     def visit(file: Path, stack: tuple[Path, ...], constraints: bool = False) -> None:
         nonlocal pins_hashed, pre
@@ -299,18 +301,14 @@ def read_requirements(path: str | Path) -> RequirementsInput:
                     raise InputError(f"{where}: unknown option {opt!r} in a requirements file")
             spec, line_options = _split_line_options(line, where)
             if editable and not looks_local(spec):  # `-e git+https://…#egg=name`: a regular VCS install
-                from .progress import note
-
-                note(f"layerbuild: {where}: -e {redact_url(spec)} is installed as a regular package "
-                     "(Lambda cannot use an editable install)")
+                notices.append(f"layerbuild: {where}: -e {redact_url(spec)} is installed as a regular package "
+                               "(Lambda cannot use an editable install)")
                 editable = False
             if editable or looks_local(spec):
                 project, uv_line = local_project(spec, file, where, editable)
                 if editable and project.name not in local:
-                    from .progress import note
-
-                    note(f"layerbuild: {where}: -e {spec} is installed as a regular package "
-                         "(Lambda cannot use an editable install)")
+                    notices.append(f"layerbuild: {where}: -e {spec} is installed as a regular package "
+                                   "(Lambda cannot use an editable install)")
                 if not constraints:
                     local[project.name] = project
                 spec = uv_line
@@ -329,6 +327,11 @@ def read_requirements(path: str | Path) -> RequirementsInput:
     visit(root, ())
     if not lines:
         raise InputError(f"{root} lists no requirements: add at least one package")
+    if notices:
+        from .progress import note
+
+        for line in notices:
+            note(line)
     return RequirementsInput(
         path=root,
         files=tuple(files),

@@ -12,7 +12,7 @@ def test_includes_constraints_extras_markers_and_index_options_are_read(tmp_path
     (tmp_path / "requirements.txt").write_text(
         "-r base.txt\n-c constraints.txt\n--index-url https://user:s3cret@pypi.example/simple\n"
         "--extra-index-url=https://mirror.example/simple\n-f ./wheels\n"
-        "pydantic==2.9.2 \\\n    --hash=sha256:abc  # pinned\n")
+        "pydantic==2.9.2 \\\n    --hash=sha256:" + "ab" * 32 + "  # pinned\n")
     reqs = read_requirements(tmp_path / "requirements.txt")
     assert [f.name for f in reqs.files] == ["requirements.txt", "base.txt", "constraints.txt"]
     assert reqs.requirement_lines == ("requests[socks]>=2.31 ; python_version >= '3.8'", "pydantic==2.9.2")
@@ -145,10 +145,14 @@ def test_no_binary_builds_from_source_and_only_binary_forbids_it(tmp_path):
 
 def test_hashes_on_continuation_lines_reach_uv_and_make_the_file_a_lock(tmp_path):
     """aws-lambda-builders' requirements-inflate64.txt style: a pin, then `--hash` lines after `\\`."""
-    (tmp_path / "r.txt").write_text("inflate64==0.3.1 \\\n    --hash=sha256:aaa \\\n    --hash sha256:bbb\n")
+    a, b = "a" * 64, "b" * 64
+    (tmp_path / "r.txt").write_text(f"inflate64==0.3.1 \\\n    --hash=sha256:{a} \\\n    --hash sha256:{b}\n")
     reqs = read_requirements(tmp_path / "r.txt")
-    assert reqs.uv_lines == ("inflate64==0.3.1 --hash=sha256:aaa --hash=sha256:bbb",)
+    assert reqs.uv_lines == (f"inflate64==0.3.1 --hash=sha256:{a} --hash=sha256:{b}",)
     assert reqs.all_hashed_pins
+    (tmp_path / "r.txt").write_text(f"inflate64==0.3.1 \\\n    --hash=sha256:sha256:{a}\n")
+    with pytest.raises(InputError, match=r"r.txt:1: --hash=sha256:sha256:a+ is not a hash pip accepts"):
+        read_requirements(tmp_path / "r.txt")
 
 
 def test_index_credentials_stay_out_of_the_copy_uv_reads(tmp_path):
