@@ -38,7 +38,8 @@ from .options import config_option, target_options
                    "--bytecode auto keeps a layer that fits without .pyc within it [default: Lambda's "
                    "262,144,000 bytes for a function and all its layers].")
 @click.option("--verify/--no-verify", default=None,
-              help="Import every top-level module of the layer after slimming; a failure fails the build "
+              help="Check the layer after slimming: the audit's native checks (architecture, glibc, shared "
+                   "libraries Lambda lacks) and importing every top-level module; a failure fails the build "
                    "(exit 1) [default: verify].")
 @click.option("--skip-import", multiple=True, metavar="MODULE",
               help="Leave MODULE (and the modules under it) out of the import check: for a module your code "
