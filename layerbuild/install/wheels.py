@@ -43,11 +43,24 @@ def uv_install_args(lock: Lock, target: Target, dest: Path, requirements: Path) 
 UV_CACHE_FILES = ("uv_cache.json", "uv_build.json")
 
 
+def _local_direct_url(info: Path) -> bool:
+    """PEP 610's `direct_url.json` of a package installed from a local path names this machine's folder
+    (`file:///home/…/libs/common`): meaningless in /opt, and it made two checkouts' layers differ."""
+    path = info / "direct_url.json"
+    try:
+        return path.is_file() and '"file:' in path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
 def drop_uv_cache_files(dest: Path) -> None:
     """Remove uv's cache records from every dist-info in `dest` (and from RECORD), so that layers are
-    byte-identical whatever state uv's cache was in."""
+    byte-identical whatever state uv's cache was in, and local packages' `direct_url.json` (see
+    `_local_direct_url`), so that they do not depend on where the checkout is."""
     for info in sorted(dest.glob("*.dist-info")):
         found = [name for name in UV_CACHE_FILES if (info / name).is_file()]
+        if _local_direct_url(info):
+            found.append("direct_url.json")
         if not found:
             continue
         for name in found:

@@ -81,6 +81,25 @@ def test_monorepo_local_packages_are_in_the_layer_as_regular_installs_with_their
     assert zipfile.ZipFile(zip_path).read("python/common/__init__.py") == b"VALUE = 2\n"
 
 
+def test_a_monorepo_layer_is_byte_identical_whichever_folder_the_checkout_is_in(monorepo, tmp_path):
+    """A local package's PEP 610 direct_url.json names the checkout's folder: it is not shipped."""
+    import hashlib
+    import shutil
+
+    other = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(monorepo, other)
+    shas = []
+    for root in (monorepo, other):
+        out = tmp_path / f"out-{len(shas)}"
+        built = run_cli("build", "services/api/requirements.txt", "--runtime", "python3.12", "-o", str(out),
+                        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / f"cache-{len(shas)}")}, cwd=root)
+        assert built.code == 0, built.stderr
+        zip_path = out / "api-python3.12-x86_64.zip"
+        assert not [n for n in _names(zip_path) if n.endswith("direct_url.json")]
+        shas.append(hashlib.sha256(zip_path.read_bytes()).hexdigest())
+    assert shas[0] == shas[1]
+
+
 def _real_hashes(pin: str, python: str) -> list[str]:
     """The sha256 of every file the index has for `pin`, as `pip-compile --generate-hashes` writes them."""
     proc = subprocess.run([uv_binary(), "pip", "compile", "-", "--python-version", python, "--no-header",
