@@ -160,6 +160,21 @@ def _files_from_page(ctype: str, text: str) -> list[tuple[str, str | None]]:
     return found
 
 
+def _is_of(filename: str, project: str) -> bool:
+    from packaging.utils import canonicalize_name
+
+    head = filename.split("-", 1)[0] if filename.endswith(".whl") else filename.rsplit("-", 1)[0]
+    return canonicalize_name(head) == canonicalize_name(project)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest() if hasattr(hashlib, "file_digest") else \
+            hashlib.sha256(f.read()).hexdigest()
+
+
 def _project_files(name: str, settings: IndexSettings, context: ssl.SSLContext) -> list[tuple[str, str | None]] | None:
     """Every file of project `name` on the configured indexes and find-links (None: cannot tell)."""
     names: list[tuple[str, str | None]] = []
@@ -181,7 +196,7 @@ def _project_files(name: str, settings: IndexSettings, context: ssl.SSLContext) 
         local = Path(link[7:] if link.startswith("file://") else link)
         if "://" not in link or link.startswith("file://"):
             if local.is_dir():
-                names += [(p.name, None) for p in local.iterdir() if p.is_file()]
+                names += [(p.name, _sha256(p)) for p in local.iterdir() if p.is_file() and _is_of(p.name, name)]
                 known = True
             continue
         try:

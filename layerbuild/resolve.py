@@ -431,6 +431,7 @@ def _check_locked_wheels(index_args: tuple[str, ...], target: Target, pins: list
                                   f"{first_error_line(proc.stderr)}")
         offered = read_pylock(out.read_text())
     checked, sdist, urls = [], set(from_source), {}
+    unfit: list[Pin] = []
     for pin in pins:
         o = offered.get(pin.name)
         if pin in index_pins and o is not None and o.wheels:
@@ -442,9 +443,41 @@ def _check_locked_wheels(index_args: tuple[str, ...], target: Target, pins: list
                 if best.url:
                     urls[pin.name] = best.url
             else:
-                sdist.add(pin.name)  # no locked wheel runs there: the locked sdist is built
+                unfit.append(pin)
         checked.append(pin)
+    if unfit:
+        sdist |= _locked_sdists_or_refuse(unfit, index_args, target)
     return checked, tuple(sorted(sdist)), urls
+
+
+def _locked_sdists_or_refuse(pins: list[Pin], index_args: tuple[str, ...], target: Target) -> set[str]:
+    """Locked pins none of whose hashed wheels runs on `target`: built from their locked sdist when the lock
+    holds its hash (the container builds it under --backend auto); otherwise refused with one line that
+    names the locked version and the newest version with a wheel that runs there — never replaced."""
+    from .errors import InputError
+    from .index_files import IndexSettings, accepted_by_version, list_projects
+
+    listed = list_projects([p.name for p in pins], IndexSettings.from_args(index_args))
+    sdists: set[str] = set()
+    for pin in pins:
+        files = listed.get(pin.name) or []
+        hashes = {h.split(":", 1)[-1] for h in pin.hashes}
+        locked = [name for name, sha in files if sha in hashes]
+        if any(not name.endswith(".whl") for name in locked):
+            sdists.add(pin.name)
+            continue
+        _, good = accepted_by_version(pin.name, files, target.accepts)
+        from packaging.version import Version
+
+        newest = max(good, key=Version, default=None)
+        where = (f"the newest version with one is {newest}" if newest else "no version on the index has one")
+        if files and not locked:
+            raise InputError(f"{pin.name}=={pin.version}: the lock's hashes match no file on the index "
+                             f"({where} for {target.runtime} {target.arch}): regenerate the lock")
+        raise InputError(f"{pin.name}=={pin.version} is locked without a wheel that runs on {target.describe()} "
+                         f"and without its sdist ({where}): regenerate the lock with `layerbuild lock` "
+                         "for this target")
+    return sdists
 
 
 def runtime_provided_closure(lock: Lock, provided: frozenset[str]) -> frozenset[str]:

@@ -155,3 +155,23 @@ def test_a_hashed_lock_made_elsewhere_installs_only_the_wheels_amazon_linux_2_ac
     assert result.code == 0, result.stderr
     with zipfile.ZipFile(tmp_path / "dist" / "locked-python3.11-x86_64.zip") as zf:
         assert zf.read("python/fitpkg/__init__.py") == b"BUILT_FOR = '2_24'\n"
+
+
+@pytest.mark.parametrize("which", ["2_28 only", "unknown"])
+def test_a_lock_whose_hashes_fit_no_amazon_linux_2_wheel_is_refused_naming_the_version_that_fits(tmp_path, cache_dir,
+                                                                                                 which):
+    import hashlib
+
+    links = _two_wheel_index(tmp_path)
+    wheel = links / "fitpkg-2.0-cp311-cp311-manylinux_2_28_x86_64.whl"
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest() if which == "2_28 only" else "0" * 64
+    reqs = tmp_path / "locked" / "requirements.txt"
+    reqs.parent.mkdir()
+    reqs.write_text(f"--no-index\n--find-links {links}\nfitpkg==2.0 \\\n    --hash=sha256:{sha}\n")
+    result = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(tmp_path / "dist"))
+    assert result.code == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("layerbuild: error")]
+    assert len(lines) == 1 and "fitpkg==2.0" in lines[0] and "the newest version with one is 1.0" in lines[0]
+    assert ("match no file" in lines[0]) is (which == "unknown")
+    assert "Traceback" not in result.stderr and not (tmp_path / "dist").exists() or \
+        not list((tmp_path / "dist").iterdir())
