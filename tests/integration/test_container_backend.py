@@ -200,7 +200,7 @@ def test_container_backend_compiles_bytecode_with_the_images_own_python(tmp_path
     image_python = docker_engine.containers.run(
         stand_in_image, ["python3", "-c", "import platform; print(platform.python_version())"], remove=True,
         network_mode="none").decode().strip()
-    assert report["bytecode"] == {"mode": "alongside", "python": image_python}
+    assert {k: report["bytecode"][k] for k in ("mode", "python")} == {"mode": "alongside", "python": image_python}
     assert sorted(report["built_in_container"]) == [PURE_SDIST, WHEEL_PACKAGE]
     with zipfile.ZipFile(tmp_path / "out" / f"pyc-{STAND_IN_RUNTIME}-x86_64.zip") as zf:
         zf.extractall(tmp_path / "layer")
