@@ -50,7 +50,7 @@ class Lock:
     pins: tuple[Pin, ...]
     build_from_source: tuple[str, ...] = ()  # packages with no usable wheel: built from an sdist
     index_args: tuple[str, ...] = field(default=(), repr=False, compare=False)  # may hold secrets
-    # name -> URL of the wheel to install, where uv's platform is not the runtime's (Amazon Linux 2):
+    # name -> URL#sha256=HEX of the wheel to install, where uv's platform is not the runtime's (Amazon Linux 2):
     # the one wheel the runtime accepts, never the 2_28 one uv would prefer. May hold secrets.
     wheel_urls: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
@@ -88,11 +88,13 @@ class Lock:
         for pin in sorted(self.pins, key=lambda p: p.name):
             if pin.name in exclude:
                 continue
-            url = (wheel_urls or {}).get(pin.name)
+            url, _, fragment = ((wheel_urls or {}).get(pin.name) or "").partition("#")
             spec = f"{pin.name} @ {url}" if url else pin.requirement_line()
             if url and pin.markers:
                 spec += f" ; {pin.markers}"
-            lines.append(" ".join([spec, *(f"--hash={h}" for h in pin.hashes)]))
+            # A URL names one file: only its own hash (uv refuses the other wheels' hashes for it).
+            hashes = [fragment.replace("=", ":", 1)] if url and fragment.startswith("sha256=") else pin.hashes
+            lines.append(" ".join([spec, *(f"--hash={h}" for h in hashes)]))
         return "\n".join(lines) + "\n"
 
     def digest(self) -> str:
@@ -441,7 +443,7 @@ def _check_locked_wheels(index_args: tuple[str, ...], target: Target, pins: list
             if best is not None:
                 pin = replace(pin, hashes=kept)
                 if best.url:
-                    urls[pin.name] = best.url
+                    urls[pin.name] = best.url + (f"#sha256={best.sha256}" if best.sha256 else "")
             else:
                 unfit.append(pin)
         checked.append(pin)

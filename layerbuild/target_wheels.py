@@ -87,7 +87,7 @@ def restrict_pins(pins, offered: dict[str, Offered], target: Target, from_source
         kept = tuple(h for h in pin.hashes if h in good) or tuple(sorted(good))
         best = best_wheel(o, target, kept)
         if best is not None and best.url:
-            urls[pin.name] = best.url
+            urls[pin.name] = best.url + (f"#sha256={best.sha256}" if best.sha256 else "")
         out.append(replace(pin, hashes=kept))
     return out, urls
 
