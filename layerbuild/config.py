@@ -29,8 +29,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_RUNTIME, RUNTIMES
+from layerbuild.errors import InputError
+from layerbuild.facts.runtimes import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_RUNTIME, RUNTIMES
 
 BACKENDS = ("auto", "wheels", "container")
 SLIM_PROFILES = ("none", "safe", "aggressive")
@@ -63,20 +63,26 @@ class BuildOptions:
     def cache_parts(self) -> dict[str, Any]:
         """The options that change a layer's content (not where it is written)."""
         # The backend changes the bytes (pip in the image vs uv here writes other INSTALLER/RECORD files).
-        return {"backend": self.backend, "backend_image": self.image if self.backend != "wheels" else None,
-                "slim": self.slim,
-                "bytecode": self.bytecode, "keep_runtime_packages": self.keep_runtime_packages,
-                "keep": sorted(self.keep), "drop": sorted(self.drop), "verify": self.verify,
-                **({"skip_import": sorted(self.skip_import)} if self.skip_import else {}),
-                # the native check judges with [tool.layerbuild.audit] (provided-libraries, ignore, severity)
-                **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
-                **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {})}
+        return {
+            "backend": self.backend,
+            "backend_image": self.image if self.backend != "wheels" else None,
+            "slim": self.slim,
+            "bytecode": self.bytecode,
+            "keep_runtime_packages": self.keep_runtime_packages,
+            "keep": sorted(self.keep),
+            "drop": sorted(self.drop),
+            "verify": self.verify,
+            **({"skip_import": sorted(self.skip_import)} if self.skip_import else {}),
+            # the native check judges with [tool.layerbuild.audit] (provided-libraries, ignore, severity)
+            **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
+            **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {}),
+        }
 
     def max_unzipped_bytes(self, where: str = "max-unzipped") -> int | None:
         """`max_unzipped` in bytes (None: Lambda's limit); a bad size is an InputError naming `where`."""
         if self.max_unzipped is None:
             return None
-        from .audit import parse_size
+        from layerbuild.audit.run import parse_size
 
         size = parse_size(self.max_unzipped, self.sources.get("max_unzipped", where))
         if size <= 0:
@@ -147,7 +153,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             raise InputError(f"{where}: {key} must be a list of strings, not {value!r}")
         return tuple(value)
     if key == "max_unzipped":
-        from .audit import parse_size
+        from layerbuild.audit.run import parse_size
 
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
@@ -158,7 +164,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         raise InputError(f"{where}: {key} must be a string, not {value!r}")
     if key == "name":
         # The name becomes file names in the output folder: `../x` or `a/b` must never get that far.
-        from .layer_names import check_layer_name
+        from layerbuild.model.names import check_layer_name
 
         return check_layer_name(value, where)
     if key in _CHOICES and value not in _CHOICES[key]:
@@ -166,8 +172,13 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     return value
 
 
-def section(table: dict[str, Any], name: str, known: tuple[str, ...] | set[str], config_path: Path | str | None,
-            separator: str = "_") -> dict[str, Any]:
+def section(
+    table: dict[str, Any],
+    name: str,
+    known: tuple[str, ...] | set[str],
+    config_path: Path | str | None,
+    separator: str = "_",
+) -> dict[str, Any]:
     """`[tool.layerbuild.NAME]` with its keys spelled with `separator` (`-` or `_`, users may write
     either) and checked against `known`; an unknown key or a non-table is an error naming the file."""
     where = f"{config_path} [tool.layerbuild.{name}]" if config_path else f"[tool.layerbuild.{name}]"
@@ -184,8 +195,9 @@ def section(table: dict[str, Any], name: str, known: tuple[str, ...] | set[str],
     return found
 
 
-def merge_build_options(cli: dict[str, Any], config_path: Path | None = None,
-                        env: dict[str, str] | None = None) -> tuple[BuildOptions, dict[str, Any]]:
+def merge_build_options(
+    cli: dict[str, Any], config_path: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[BuildOptions, dict[str, Any]]:
     """BuildOptions from flags (values of None mean "not given"), environment and config file.
 
     Returns the options and the whole config table (for the sections other commands read).
@@ -240,8 +252,11 @@ def load_functions(table: dict[str, Any], config_path: Path | None, options: Bui
     raw = table.get("functions")
     if raw is None:
         return ()
-    where = f"{config_path} [tool.layerbuild.functions]" if config_path and config_path.name == "pyproject.toml" \
+    where = (
+        f"{config_path} [tool.layerbuild.functions]"
+        if config_path and config_path.name == "pyproject.toml"
         else f"{config_path} [functions]"
+    )
     if not isinstance(raw, dict):
         raise InputError(f"{where}: functions must be a table of [functions.NAME] tables")
     base = config_path.resolve().parent if config_path else Path.cwd()
@@ -249,10 +264,11 @@ def load_functions(table: dict[str, Any], config_path: Path | None, options: Bui
     for name, body in raw.items():
         here = f"{where[:-1]}.{name}]"
         if not _FUNCTION_NAME.match(name):
-            raise InputError(f"{here}: function name {name!r} must be 1-64 letters, digits, - or _ "
-                             "(it becomes part of layer names)")
+            raise InputError(
+                f"{here}: function name {name!r} must be 1-64 letters, digits, - or _ (it becomes part of layer names)"
+            )
         if not isinstance(body, dict):
-            raise InputError(f"{here}: must be a table with requirements = \"path\"")
+            raise InputError(f'{here}: must be a table with requirements = "path"')
         for key in body:
             if key not in FUNCTION_KEYS:
                 raise InputError(f"{here}: unknown key {key!r} (known: {', '.join(FUNCTION_KEYS)})")
@@ -261,8 +277,10 @@ def load_functions(table: dict[str, Any], config_path: Path | None, options: Bui
             raise InputError(f"{here}: requirements must be a path to a requirements file, not {req!r}")
         req_path = (base / req).expanduser()
         if not req_path.is_file():
-            raise InputError(f"{here}: requirements = {req!r}: {req_path} is not a file: fix the path "
-                             "(it is relative to the config file)")
+            raise InputError(
+                f"{here}: requirements = {req!r}: {req_path} is not a file: fix the path "
+                "(it is relative to the config file)"
+            )
         code = body.get("code")
         if code is not None and (not isinstance(code, str) or not (base / code).is_dir()):
             raise InputError(f"{here}: code = {code!r} must be the path of the function's code folder")
@@ -271,7 +289,15 @@ def load_functions(table: dict[str, Any], config_path: Path | None, options: Bui
             raise InputError(f"{here}: layers must be a list of layer ARNs, not {layers!r}")
         runtime = _coerce("runtime", body["runtime"], f"{here} runtime") if "runtime" in body else options.runtime
         arch = _coerce("arch", body["arch"], f"{here} arch") if "arch" in body else options.arch
-        specs.append(FunctionSpec(name=name, requirements=req_path, runtime=runtime, arch=arch,
-                                  layers=tuple(layers), code=(base / code) if code else req_path.parent,
-                                  source=here))
+        specs.append(
+            FunctionSpec(
+                name=name,
+                requirements=req_path,
+                runtime=runtime,
+                arch=arch,
+                layers=tuple(layers),
+                code=(base / code) if code else req_path.parent,
+                source=here,
+            )
+        )
     return tuple(specs)

@@ -7,49 +7,108 @@ from pathlib import Path
 
 import click
 
-from .options import config_option, target_options
+from layerbuild.commands.options import config_option, target_options
 
 # Keys of [tool.layerbuild.publish] (used with --config); flags win over them.
-PUBLISH_KEYS = ("regions", "s3_bucket", "s3_prefix", "description", "license_info", "principals",
-                "organization_id", "public", "ssm_parameter", "profile")
+PUBLISH_KEYS = (
+    "regions",
+    "s3_bucket",
+    "s3_prefix",
+    "description",
+    "license_info",
+    "principals",
+    "organization_id",
+    "public",
+    "ssm_parameter",
+    "profile",
+)
 
 
 @click.command()
 @click.argument("zip_path", metavar="ZIP", type=click.Path(dir_okay=False), required=False)
 @click.option("--layer-name", default=None, help="Lambda layer name [default: the zip's name before -pythonX.Y].")
-@click.option("--region", "regions", multiple=True,
-              help="Region to publish to; repeat for several [default: AWS_REGION or the profile's].")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="Region to publish to; repeat for several [default: AWS_REGION or the profile's].",
+)
 @target_options
 @config_option
-@click.option("--plan", "plan_path", type=click.Path(dir_okay=False), default=None,
-              help="The plan.json written by `layerbuild build --config` [default: OUTPUT/plan.json].")
-@click.option("--s3-bucket", default=None,
-              help="Upload through this bucket (needed over 50 MB zipped). '{region}' is replaced by the region.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The plan.json written by `layerbuild build --config` [default: OUTPUT/plan.json].",
+)
+@click.option(
+    "--s3-bucket",
+    default=None,
+    help="Upload through this bucket (needed over 50 MB zipped). '{region}' is replaced by the region.",
+)
 @click.option("--s3-prefix", default=None, help="Key prefix in the bucket.")
 @click.option("--description", default=None, help="Layer version description.")
 @click.option("--license-info", default=None, help="Layer version license (SPDX id or URL).")
 @click.option("--principal", "principals", multiple=True, help="AWS account id allowed to use the layer; repeatable.")
 @click.option("--organization-id", default=None, help="Allow every account of this AWS organization (o-…).")
 @click.option("--public", is_flag=True, default=None, help="Allow every AWS account to use the layer.")
-@click.option("--ssm-parameter", default=None,
-              help="Write each region's latest ARN to this SSM parameter ('{layer}' is replaced by the layer name).")
+@click.option(
+    "--ssm-parameter",
+    default=None,
+    help="Write each region's latest ARN to this SSM parameter ('{layer}' is replaced by the layer name).",
+)
 @click.option("--profile", default=None, help="AWS profile [default: AWS_PROFILE or boto3's usual chain].")
 @click.option("--dry-run", is_flag=True, help="Say what would be published; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output on stdout.")
-def publish(zip_path, layer_name, regions, runtime, arch, config_path, plan_path, s3_bucket, s3_prefix, description,
-            license_info, principals, organization_id, public, ssm_parameter, profile, dry_run, fmt) -> None:
+def publish(
+    zip_path,
+    layer_name,
+    regions,
+    runtime,
+    arch,
+    config_path,
+    plan_path,
+    s3_bucket,
+    s3_prefix,
+    description,
+    license_info,
+    principals,
+    organization_id,
+    public,
+    ssm_parameter,
+    profile,
+    dry_run,
+    fmt,
+) -> None:
     """Publish ZIP (or every layer of the build plan with --config) to one or more regions.
 
     Unchanged content (Lambda's CodeSha256 of the newest version equals the zip's) is not published again:
     the existing version's ARN is reported.
     """
-    from ..aws import AwsSettings, default_region
-    from ..errors import InputError
-    from ..publish import LayerJob, PublishOptions, compatibility_for, jobs_from_plan, publish_layers, read_layer_zip
+    from layerbuild.aws.publish import (
+        LayerJob,
+        PublishOptions,
+        compatibility_for,
+        jobs_from_plan,
+        publish_layers,
+        read_layer_zip,
+    )
+    from layerbuild.aws.session import AwsSettings, default_region
+    from layerbuild.errors import InputError
 
-    flags = {"regions": regions, "s3_bucket": s3_bucket, "s3_prefix": s3_prefix, "description": description,
-             "license_info": license_info, "principals": principals, "organization_id": organization_id,
-             "public": public, "ssm_parameter": ssm_parameter, "profile": profile}
+    flags = {
+        "regions": regions,
+        "s3_bucket": s3_bucket,
+        "s3_prefix": s3_prefix,
+        "description": description,
+        "license_info": license_info,
+        "principals": principals,
+        "organization_id": organization_id,
+        "public": public,
+        "ssm_parameter": ssm_parameter,
+        "profile": profile,
+    }
     settings: dict = {}
     if config_path or plan_path:
         if zip_path:
@@ -60,8 +119,10 @@ def publish(zip_path, layer_name, regions, runtime, arch, config_path, plan_path
         entries = jobs_from_plan(plan)
     else:
         if not zip_path:
-            raise InputError("name a layer zip: layerbuild publish dist/api-python3.12-x86_64.zip --layer-name api "
-                             "--region eu-west-1 (or --config FILE for every layer of the plan)")
+            raise InputError(
+                "name a layer zip: layerbuild publish dist/api-python3.12-x86_64.zip --layer-name api "
+                "--region eu-west-1 (or --config FILE for every layer of the plan)"
+            )
         entries = [(layer_name or _name_from_zip(Path(zip_path)), Path(zip_path), None, None)]
     for key, value in flags.items():
         if value not in (None, ()):
@@ -76,10 +137,18 @@ def publish(zip_path, layer_name, regions, runtime, arch, config_path, plan_path
         layer = read_layer_zip(path)
         jobs.append(LayerJob(name, layer, compatibility_for(layer, runtime or plan_runtime, arch or plan_arch)))
     options = PublishOptions(
-        regions=region_list, s3_bucket=settings.get("s3_bucket"), s3_prefix=settings.get("s3_prefix") or "",
-        description=settings.get("description"), license_info=settings.get("license_info"),
-        principals=tuple(settings.get("principals") or ()), organization_id=settings.get("organization_id"),
-        public=bool(settings.get("public")), ssm_parameter=settings.get("ssm_parameter"), dry_run=dry_run, aws=aws)
+        regions=region_list,
+        s3_bucket=settings.get("s3_bucket"),
+        s3_prefix=settings.get("s3_prefix") or "",
+        description=settings.get("description"),
+        license_info=settings.get("license_info"),
+        principals=tuple(settings.get("principals") or ()),
+        organization_id=settings.get("organization_id"),
+        public=bool(settings.get("public")),
+        ssm_parameter=settings.get("ssm_parameter"),
+        dry_run=dry_run,
+        aws=aws,
+    )
     results = publish_layers(jobs, options)
     several = len(jobs) > 1 or bool(config_path or plan_path)
     if fmt == "json":
@@ -101,7 +170,7 @@ def _name_from_zip(path: Path) -> str:
 
 def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[Path, dict]:
     """The plan file (--plan, else the config's output folder) and [tool.layerbuild.publish] settings."""
-    from ..config import merge_build_options, section
+    from layerbuild.config import merge_build_options, section
 
     options, table = merge_build_options({}, Path(config_path) if config_path else None)
     settings = section(table, "publish", PUBLISH_KEYS, config_path)
@@ -113,7 +182,7 @@ def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[
 
 def _table(results) -> str:
     """One line per (region, layer), never wrapped, on a terminal and in a pipe alike (greppable)."""
-    from ..terminal import columns
+    from layerbuild.util.terminal import columns
 
     rows = [["region", "layer", "version", "status", "arn"]]
     for p in results:

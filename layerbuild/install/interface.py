@@ -5,8 +5,8 @@ from __future__ import annotations
 import abc
 from pathlib import Path
 
-from ..resolve import Lock
-from ..targets import Target
+from layerbuild.model.target import Target
+from layerbuild.resolve.resolver import Lock
 
 
 class Installer(abc.ABC):

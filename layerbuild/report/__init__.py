@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 FORMATS = {
-    "table": "layerbuild.report.table:TableFormat",
-    "json": "layerbuild.report.json:JsonFormat",
-    "markdown": "layerbuild.report.markdown:MarkdownFormat",
-    "html": "layerbuild.report.html:HtmlFormat",
+    "table": "layerbuild.report.formats.table:TableFormat",
+    "json": "layerbuild.report.formats.json:JsonFormat",
+    "markdown": "layerbuild.report.formats.markdown:MarkdownFormat",
+    "html": "layerbuild.report.formats.html:HtmlFormat",
 }
 
 
 def get_format(name: str):
-    from ..lazy import load_choice
+    from layerbuild.util.lazy import load_choice
 
     return load_choice(FORMATS, name, "report format")()

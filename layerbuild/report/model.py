@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..coldstart import ColdStartEstimate, ImportMeasurement
-from ..inventory import Inventory
-from ..removal import SlimResult
-from ..targets import Target
+from layerbuild.measure.coldstart import ColdStartEstimate, ImportMeasurement
+from layerbuild.measure.inventory import Inventory
+from layerbuild.model.removals import SlimResult
+from layerbuild.model.target import Target
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from layerbuild.atomic import write_atomic, write_text_output
 from layerbuild.errors import InputError
+from layerbuild.util.atomic import write_atomic, write_text_output
 
 
 def test_a_pipe_given_as_output_is_written_through_and_stays_a_pipe(tmp_path):

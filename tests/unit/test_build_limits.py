@@ -1,16 +1,17 @@
 """A layer Lambda cannot take is never written silently."""
 
-from layerbuild.build import _warn_about_limits
-from layerbuild.inventory import DistSize, Inventory
+from layerbuild.build.pipeline import _warn_about_limits
+from layerbuild.measure.inventory import DistSize, Inventory
+from layerbuild.model.target import Target
 from layerbuild.report.model import LayerReport
-from layerbuild.targets import Target
 
 
 def _report(unzipped: int, zipped: int, bytecode: str = "alongside") -> LayerReport:
     dists = (DistSize("scipy", "1.15", unzipped - 10, zipped - 10, 100), DistSize("six", "1.16", 10, 10, 1))
     inv = Inventory("x.zip", dists, (), unzipped_bytes=unzipped, zipped_bytes=zipped, file_count=101)
-    return LayerReport(inventory=inv, target=Target("python3.11", "x86_64"), layer_path="dist/x.zip",
-                       bytecode_mode=bytecode)
+    return LayerReport(
+        inventory=inv, target=Target("python3.11", "x86_64"), layer_path="dist/x.zip", bytecode_mode=bytecode
+    )
 
 
 def test_a_layer_over_250_mb_unzipped_is_named_with_its_biggest_packages(capsys):

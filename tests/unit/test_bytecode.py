@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.bytecode import LocalCompiler, add_bytecode, compiler_for
+from layerbuild.bytecode.compile import LocalCompiler, add_bytecode, compiler_for
 from layerbuild.errors import EnvironmentProblem
-from layerbuild.interpreters import SEARCH_PATH_ENV, find_interpreter
-from layerbuild.pyc_magic import python_of_pyc
-from layerbuild.targets import Target
+from layerbuild.facts.pyc_magic import python_of_pyc
+from layerbuild.model.target import Target
+from layerbuild.util.interpreters import SEARCH_PATH_ENV, find_interpreter
 
 from ..conftest import make_wheel
 from .test_slim import install
@@ -23,7 +23,7 @@ SOURCES = {
     "calc/__init__.py": "from .ops import add, KINDS\n",
     # A set literal becomes a frozenset constant: its marshalled order depends on string hashing.
     "calc/ops.py": "KINDS = {'alpha', 'beta', 'gamma', 'delta', 'epsilon'}\n"
-                   "def add(a, b):\n    return a + b if 'alpha' in {'alpha', 'omega'} else None\n",
+    "def add(a, b):\n    return a + b if 'alpha' in {'alpha', 'omega'} else None\n",
     "calc/broken.py": "def oops(:\n",  # a syntax error: left uncompiled, never fatal
 }
 
@@ -72,9 +72,19 @@ def test_only_ships_no_source_and_the_package_imports_sourceless(tmp_path, runti
     assert (tree / "calc/broken.py").is_file()  # not compilable: kept as it was
     assert {r.path for r in result.removed.removals} == {"calc/__init__.py", "calc/ops.py"}
     python = find_interpreter(target.python_version)
-    proc = subprocess.run([str(python), "-I", "-S", "-B", "-c",
-                           f"import sys; sys.path.insert(0, {str(tree)!r}); import calc; print(calc.add(2, 3))"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            str(python),
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tree)!r}); import calc; print(calc.add(2, 3))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.stdout.strip() == "5", proc.stderr
 
 
@@ -91,7 +101,8 @@ def test_same_sources_give_the_same_pyc_bytes_wherever_they_are_built(tmp_path, 
 
 
 def test_auto_without_an_interpreter_of_the_target_version_ships_no_pyc_and_names_the_cost(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.setenv(SEARCH_PATH_ENV, str(tmp_path / "no-pythons-here"))
     target = Target("python3.12", "x86_64")
     tree = make_tree(tmp_path)
@@ -151,8 +162,9 @@ def test_search_path_variable_pins_or_hides_interpreters(tmp_path, monkeypatch):
     python = find_interpreter("3.11")
     if python is None:
         pytest.skip("no Python 3.11 on this machine")
-    real = subprocess.run([str(python), "-c", "import sys; print(sys.executable)"], capture_output=True,
-                          text=True).stdout.strip()  # past pyenv's shim, to the interpreter itself
+    real = subprocess.run(
+        [str(python), "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+    ).stdout.strip()  # past pyenv's shim, to the interpreter itself
     pinned = tmp_path / "pinned"
     pinned.mkdir()
     (pinned / "python3.11").symlink_to(real)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.bytecode import _tree_bytes, add_bytecode, compiler_for
-from layerbuild.interpreters import find_interpreter
-from layerbuild.pyc_magic import python_of_pyc
-from layerbuild.targets import Target
+from layerbuild.bytecode.compile import _tree_bytes, add_bytecode, compiler_for
+from layerbuild.facts.pyc_magic import python_of_pyc
+from layerbuild.model.target import Target
+from layerbuild.util.interpreters import find_interpreter
 
 from ..conftest import make_wheel
 from .test_slim import install
@@ -58,7 +58,8 @@ def _sizes(tmp_path: Path, target: Target) -> tuple[int, int]:
 
 
 def test_auto_keeps_a_layer_that_fits_without_pyc_within_the_limit_and_compiles_the_imported_modules_first(
-        tmp_path, capsys):
+    tmp_path, capsys
+):
     target = _target()
     without, full = _sizes(tmp_path, target)
     assert full > without * 1.5  # the .pyc would more than add half again
@@ -85,10 +86,20 @@ def test_auto_keeps_a_layer_that_fits_without_pyc_within_the_limit_and_compiles_
     assert f"over the limit of {limit:,} bytes" in err and f"{result.compiled} of {len(SOURCES)} modules" in err
     # Every module still imports (the ones without .pyc compile at import, as with --bytecode none).
     python = find_interpreter(target.python_version)
-    proc = subprocess.run([str(python), "-I", "-S", "-B", "-c",
-                           f"import sys; sys.path.insert(0, {str(tree)!r}); import app, importlib; "
-                           "[importlib.import_module(f'app.plugins.p{i:02d}') for i in range(30)]; print(app.run(2))"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            str(python),
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tree)!r}); import app, importlib; "
+            "[importlib.import_module(f'app.plugins.p{i:02d}') for i in range(30)]; print(app.run(2))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0 and proc.stdout.strip() == "[2]", proc.stderr
     # RECORD lists exactly the .pyc that shipped.
     record = next(tree.glob("app-1.0.dist-info")).joinpath("RECORD").read_text()

@@ -4,8 +4,8 @@ import json
 import os
 import threading
 
-from layerbuild.cache import BuildCache, cache_key
-from layerbuild.package import sha256_file
+from layerbuild.build.cache import BuildCache, cache_key
+from layerbuild.zip.writer import sha256_file
 
 
 def _stage(cache, payload=b"zipbytes"):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import run_cli
-
 from layerbuild.cli import COMMANDS, SUMMARIES
-from layerbuild.lazy import load
+from layerbuild.util.lazy import load
+from tests.conftest import run_cli
 
 
 def _imported(*args: str) -> set[str]:

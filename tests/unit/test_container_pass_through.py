@@ -3,10 +3,9 @@ wheel folders at the same path, and nothing that names this machine's pip setup.
 
 from __future__ import annotations
 
-
-from layerbuild.install.container import CA_PATH, _container_index_args, _pass_through, _telling_line
-from layerbuild.resolve import Lock, Pin
-from layerbuild.targets import Target
+from layerbuild.install.container.box import CA_PATH, _container_index_args, _pass_through, _telling_line
+from layerbuild.model.target import Target
+from layerbuild.resolve.resolver import Lock, Pin
 
 TOKEN = "tok-9e1f0c77ab42"
 
@@ -63,13 +62,19 @@ def test_local_find_links_folders_are_seen_at_the_same_absolute_path(monkeypatch
     _, mounts = _pass_through(lock)
     assert mounts[str(wheels.resolve())] == str(wheels.resolve())
     assert _container_index_args(lock.index_args) == [
-        "--find-links", str(wheels.resolve()), "--extra-index-url", "https://pkgs.corp.example/simple"]
+        "--find-links",
+        str(wheels.resolve()),
+        "--extra-index-url",
+        "https://pkgs.corp.example/simple",
+    ]
 
 
 def test_the_error_shown_is_the_compilers_line_without_credentials():
-    output = (f"Looking in indexes: https://ci:{TOKEN}@pypi.corp.example/simple\n"
-              "  error: subprocess-exited-with-error\n"
-              "  lbbroken.c:2:1: error: unknown type name 'this'\n"
-              "ERROR: Failed building wheel for layerbuild-broken-probe\n")
+    output = (
+        f"Looking in indexes: https://ci:{TOKEN}@pypi.corp.example/simple\n"
+        "  error: subprocess-exited-with-error\n"
+        "  lbbroken.c:2:1: error: unknown type name 'this'\n"
+        "ERROR: Failed building wheel for layerbuild-broken-probe\n"
+    )
     assert _telling_line(output) == "lbbroken.c:2:1: error: unknown type name 'this'"
     assert TOKEN not in _telling_line(f"ERROR: 401 from https://ci:{TOKEN}@pypi.corp.example/simple/x/")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.index_files import IndexSettings, accepted_by_version, list_projects
-from layerbuild.resolve import parse_lock_text
-from layerbuild.targets import Target
+from layerbuild.model.target import Target
+from layerbuild.resolve.index_files import IndexSettings, accepted_by_version, list_projects
+from layerbuild.resolve.resolver import parse_lock_text
 
 from ..conftest import make_wheel, run_cli
 
@@ -49,7 +49,8 @@ def _serve(root: Path, seen_auth: list[str]):
                     return
                 links = "".join(
                     f'<a href="/files/{f.name}#sha256={hashlib.sha256(f.read_bytes()).hexdigest()}">{f.name}</a>\n'
-                    for f in files)
+                    for f in files
+                )
                 body = f"<!DOCTYPE html><html><body>{links}</body></html>".encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
@@ -78,13 +79,31 @@ def _serve(root: Path, seen_auth: list[str]):
 def private_index(tmp_path):
     files = tmp_path / "files"
     # 1.0: a manylinux_2_24 wheel (runs on AL2) and a 2_28 one; 2.0 and 3.0: only 2_28 (needs glibc 2.28).
-    make_wheel(files, "fitpkg", "1.0", {"fitpkg/__init__.py": "BUILT_FOR = '2_24'\n"},
-               tag="cp311-cp311-manylinux_2_24_x86_64", purelib=False)
-    make_wheel(files, "fitpkg", "1.0", {"fitpkg/__init__.py": "BUILT_FOR = '2_28'\n"},
-               tag="cp311-cp311-manylinux_2_28_x86_64", purelib=False)
+    make_wheel(
+        files,
+        "fitpkg",
+        "1.0",
+        {"fitpkg/__init__.py": "BUILT_FOR = '2_24'\n"},
+        tag="cp311-cp311-manylinux_2_24_x86_64",
+        purelib=False,
+    )
+    make_wheel(
+        files,
+        "fitpkg",
+        "1.0",
+        {"fitpkg/__init__.py": "BUILT_FOR = '2_28'\n"},
+        tag="cp311-cp311-manylinux_2_28_x86_64",
+        purelib=False,
+    )
     for version in ("2.0", "3.0"):
-        make_wheel(files, "fitpkg", version, {"fitpkg/__init__.py": f"BUILT_FOR = '2_28 {version}'\n"},
-                   tag="cp311-cp311-manylinux_2_28_x86_64", purelib=False)
+        make_wheel(
+            files,
+            "fitpkg",
+            version,
+            {"fitpkg/__init__.py": f"BUILT_FOR = '2_28 {version}'\n"},
+            tag="cp311-cp311-manylinux_2_28_x86_64",
+            purelib=False,
+        )
     make_wheel(files, "usesfit", "1.0", {"usesfit/__init__.py": "import fitpkg\n"}, requires=["fitpkg>=1.0"])
     seen: list[str] = []
     server = _serve(files, seen)
@@ -110,13 +129,18 @@ def test_an_index_that_does_not_answer_is_unknown_not_empty():
 
 
 def test_index_settings_follow_the_requirements_then_the_environment():
-    env = {"PIP_INDEX_URL": "https://mirror.example/simple", "UV_EXTRA_INDEX_URL": "https://extra.example/simple",
-           "PIP_FIND_LINKS": "/wheels"}
+    env = {
+        "PIP_INDEX_URL": "https://mirror.example/simple",
+        "UV_EXTRA_INDEX_URL": "https://extra.example/simple",
+        "PIP_FIND_LINKS": "/wheels",
+    }
     settings = IndexSettings.from_args([], env=env)
     assert settings.indexes == ("https://extra.example/simple", "https://mirror.example/simple")
     assert settings.find_links == ("/wheels",)
-    assert IndexSettings.from_args(["--index-url", "https://own.example/simple"], env=env).indexes[-1] == \
-        "https://own.example/simple"
+    assert (
+        IndexSettings.from_args(["--index-url", "https://own.example/simple"], env=env).indexes[-1]
+        == "https://own.example/simple"
+    )
     assert IndexSettings.from_args(["--no-index", "--find-links", "/w"], env={}).indexes == ()
 
 
@@ -135,8 +159,9 @@ def test_python311_on_a_private_index_gets_the_newest_version_with_an_al2_wheel(
     assert "fitpkg 2.0" not in result.stderr
     pins, _ = parse_lock_text(lock.read_text())
     assert {p.name: p.version for p in pins} == {"fitpkg": "1.0", "usesfit": "1.0"}
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "--bytecode", "none", "--no-verify",
-                     "-o", str(tmp_path / "dist"))
+    result = run_cli(
+        "build", str(reqs), "--runtime", "python3.11", "--bytecode", "none", "--no-verify", "-o", str(tmp_path / "dist")
+    )
     assert result.code == 0, result.stderr
     with zipfile.ZipFile(tmp_path / "dist" / "app-python3.11-x86_64.zip") as zf:
         assert zf.read("python/fitpkg/__init__.py") == b"BUILT_FOR = '2_24'\n"

@@ -1,8 +1,8 @@
 """Reading uv's lock output, and dropping what the Lambda runtime provides by the dependency graph."""
 
-from layerbuild.resolve import Lock, parse_lock_text, runtime_provided_closure
-from layerbuild.runtime_packages import RUNTIME_PROVIDED
-from layerbuild.targets import Target
+from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
+from layerbuild.model.target import Target
+from layerbuild.resolve.resolver import Lock, parse_lock_text, runtime_provided_closure
 
 UV_OUTPUT = """\
 boto3==1.35.0 \\
@@ -67,7 +67,8 @@ def test_python_dateutil_goes_when_only_botocore_needed_it():
 
 def test_python_dateutil_stays_when_pandas_needs_it_too():
     text = UV_OUTPUT.replace("    # via botocore\n", "    # via\n    #   botocore\n    #   pandas\n") + (
-        "pandas==2.2.3 \\\n    --hash=sha256:444\n    # via -r requirements.txt\n")
+        "pandas==2.2.3 \\\n    --hash=sha256:444\n    # via -r requirements.txt\n"
+    )
     drop = runtime_provided_closure(_lock(text), RUNTIME_PROVIDED)
     assert "python-dateutil" not in drop and "six" not in drop
     assert "botocore" in drop
@@ -75,7 +76,9 @@ def test_python_dateutil_stays_when_pandas_needs_it_too():
 
 def test_a_runtime_dependency_the_user_lists_directly_is_kept():
     text = UV_OUTPUT.replace("    # via -r requirements.txt\nrequests", "    # via -r requirements.txt\nrequests")
-    text = text.replace("    # via python-dateutil\n", "    # via\n    #   -r requirements.txt\n    #   python-dateutil\n")
+    text = text.replace(
+        "    # via python-dateutil\n", "    # via\n    #   -r requirements.txt\n    #   python-dateutil\n"
+    )
     drop = runtime_provided_closure(_lock(text), RUNTIME_PROVIDED)
     assert "six" not in drop
 
@@ -85,4 +88,5 @@ def test_lock_text_round_trips_with_target_header():
     again, header = parse_lock_text(lock.text())
     assert header == {"runtime": "python3.12", "arch": "x86_64", "wheels": "checked"}
     assert {(p.name, p.version, p.hashes, p.required_by, p.direct) for p in again} == {
-        (p.name, p.version, p.hashes, p.required_by, p.direct) for p in lock.pins}
+        (p.name, p.version, p.hashes, p.required_by, p.direct) for p in lock.pins
+    }

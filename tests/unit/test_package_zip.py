@@ -3,12 +3,16 @@
 import os
 import zipfile
 
-from layerbuild.package import sha256_file, write_layer_zip
+from layerbuild.zip.writer import sha256_file, write_layer_zip
 
 
 def _tree(root, mtime, mode=0o644):
-    files = {"pkg/__init__.py": b"x = 1\n", "pkg/data.bin": os.urandom(0) + b"\0" * 5000,
-             "pkg/tool.sh": b"#!/bin/sh\necho hi\n", "a.py": b"import pkg\n"}
+    files = {
+        "pkg/__init__.py": b"x = 1\n",
+        "pkg/data.bin": os.urandom(0) + b"\0" * 5000,
+        "pkg/tool.sh": b"#!/bin/sh\necho hi\n",
+        "a.py": b"import pkg\n",
+    }
     for rel, data in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +47,7 @@ def test_source_date_epoch_sets_the_entry_dates(tmp_path, monkeypatch):
 
 
 def test_a_failed_write_leaves_no_partial_zip(tmp_path, monkeypatch):
-    import layerbuild.package as package
+    import layerbuild.zip.writer as package
 
     def boom(path):
         raise OSError(28, "No space left on device")

@@ -1,6 +1,6 @@
 """The .pyc cache answers only for the very same source, path, layout and interpreter."""
 
-from layerbuild.pyc_cache import PycCache
+from layerbuild.bytecode.pyc_cache import PycCache
 
 
 def _pyc(src: str) -> str:
@@ -34,6 +34,8 @@ def test_another_interpreter_or_layout_does_not_share_entries(tmp_path):
     (tree / "m.pyc").write_bytes(b"compiled")
     PycCache(tmp_path / "c", "/usr/bin/python3", "3.11.7", sourceless=True).store(tree, ["m.py"], _pyc)
     (tree / "m.pyc").unlink()
-    for cache in (PycCache(tmp_path / "c", "/usr/bin/python3", "3.11.8", sourceless=True),
-                  PycCache(tmp_path / "c", "/usr/bin/python3", "3.11.7", sourceless=False)):
+    for cache in (
+        PycCache(tmp_path / "c", "/usr/bin/python3", "3.11.8", sourceless=True),
+        PycCache(tmp_path / "c", "/usr/bin/python3", "3.11.7", sourceless=False),
+    ):
         assert cache.fill(tree, ["m.py"], _pyc) == ["m.py"]

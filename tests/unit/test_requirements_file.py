@@ -3,7 +3,7 @@
 import pytest
 
 from layerbuild.errors import InputError
-from layerbuild.requirements_file import read_requirements
+from layerbuild.resolve.requirements import read_requirements
 
 
 def test_includes_constraints_extras_markers_and_index_options_are_read(tmp_path):
@@ -12,12 +12,19 @@ def test_includes_constraints_extras_markers_and_index_options_are_read(tmp_path
     (tmp_path / "requirements.txt").write_text(
         "-r base.txt\n-c constraints.txt\n--index-url https://user:s3cret@pypi.example/simple\n"
         "--extra-index-url=https://mirror.example/simple\n-f ./wheels\n"
-        "pydantic==2.9.2 \\\n    --hash=sha256:" + "ab" * 32 + "  # pinned\n")
+        "pydantic==2.9.2 \\\n    --hash=sha256:" + "ab" * 32 + "  # pinned\n"
+    )
     reqs = read_requirements(tmp_path / "requirements.txt")
     assert [f.name for f in reqs.files] == ["requirements.txt", "base.txt", "constraints.txt"]
     assert reqs.requirement_lines == ("requests[socks]>=2.31 ; python_version >= '3.8'", "pydantic==2.9.2")
-    assert reqs.index_args == ("--index-url", "https://user:s3cret@pypi.example/simple",
-                               "--extra-index-url", "https://mirror.example/simple", "--find-links", "./wheels")
+    assert reqs.index_args == (
+        "--index-url",
+        "https://user:s3cret@pypi.example/simple",
+        "--extra-index-url",
+        "https://mirror.example/simple",
+        "--find-links",
+        "./wheels",
+    )
     assert "s3cret" not in " ".join(reqs.index_args_redacted())
     assert not reqs.all_hashed_pins
 
@@ -41,11 +48,17 @@ def test_a_fully_pinned_and_hashed_file_is_recognised_as_a_lock(tmp_path):
         ({"requirements.txt": b"requests\nflask>=>2\n"}, "requirements.txt:2"),
         ({"requirements.txt": b"-r missing.txt\n"}, "missing.txt does not exist"),
         ({"requirements.txt": b"-r b.txt\n", "b.txt": b"-r requirements.txt\n"}, "include loop"),
-        ({"requirements.txt": b"-e ./src\n"}, r"local package ./src is neither at .* \(from the working directory\) "
-                                                r"nor at .* \(beside the requirements file\)"),
+        (
+            {"requirements.txt": b"-e ./src\n"},
+            r"local package ./src is neither at .* \(from the working directory\) "
+            r"nor at .* \(beside the requirements file\)",
+        ),
         ({"requirements.txt": b"--no-binary :all:\nsix\n"}, "--no-binary :all: would build every package"),
         ({"requirements.txt": b"six --global-option=--x\n"}, "per-requirement option --global-option"),
-        ({"requirements.txt": b"six \\\n  --config-settings=a=b\n"}, "requirements.txt:1: per-requirement option --config-settings"),
+        (
+            {"requirements.txt": b"six \\\n  --config-settings=a=b\n"},
+            "requirements.txt:1: per-requirement option --config-settings",
+        ),
         ({"requirements.txt": b"--only-binary\nsix\n"}, "--only-binary needs a value"),
         ({"requirements.txt": b"--bogus-option x\n"}, "unknown option"),
     ],
@@ -80,8 +93,9 @@ def _project(folder, name, setup_style="pyproject"):
 PIP_TEXT = "-r base.txt\r\n--pre\r\nrequests>=2 ; python_version >= '3.8'\r\n"
 
 
-@pytest.mark.parametrize("encoding,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
-                                          ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")])
+@pytest.mark.parametrize(
+    "encoding,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")]
+)
 def test_files_pip_decodes_are_decoded_and_uv_gets_a_utf8_copy(tmp_path, encoding, bom):
     """PowerShell's `>` writes UTF-16 LE with a BOM and CRLF; Notepad writes a UTF-8 BOM."""
     (tmp_path / "base.txt").write_bytes(bom + "six==1.17.0\r\n".encode(encoding))
@@ -101,11 +115,13 @@ def test_local_projects_become_named_file_urls_found_from_the_working_directory_
     _project(repo / "services" / "api" / "vendored", "vendored", "setup.cfg")
     _project(repo / "services" / "api" / "libs" / "common", "wrong-one")  # beside the file: cwd wins
     req = repo / "services" / "api" / "requirements.txt"
-    req.write_text("./libs/common[extra] ; python_version >= '3'\n"
-                   f"named @ {(repo / 'shared').as_uri()}\n"
-                   "-e ../../shared\n"
-                   "vendored\n"  # a name, not a path: from the index
-                   "./vendored\n")  # not in the working directory: found beside the file
+    req.write_text(
+        "./libs/common[extra] ; python_version >= '3'\n"
+        f"named @ {(repo / 'shared').as_uri()}\n"
+        "-e ../../shared\n"
+        "vendored\n"  # a name, not a path: from the index
+        "./vendored\n"
+    )  # not in the working directory: found beside the file
     monkeypatch.chdir(repo)
     reqs = read_requirements(req)
     assert reqs.uv_lines == (
@@ -118,28 +134,37 @@ def test_local_projects_become_named_file_urls_found_from_the_working_directory_
     assert reqs.source_builds == {"common-lib", "named", "shared", "vendored"}
     assert not reqs.all_hashed_pins
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"layerbuild: {req}:3: -e ../../shared is installed as a regular package "
-                   "(Lambda cannot use an editable install)"]
+    assert err == [
+        f"layerbuild: {req}:3: -e ../../shared is installed as a regular package "
+        "(Lambda cannot use an editable install)"
+    ]
 
 
 def test_a_local_project_whose_name_needs_a_build_is_refused_with_the_line_to_write(tmp_path):
     (tmp_path / "dyn").mkdir()
     (tmp_path / "dyn" / "setup.py").write_text("from setuptools import setup\nsetup(name=NAME)\n")
     (tmp_path / "r.txt").write_text(f"{tmp_path / 'dyn'}\n")
-    with pytest.raises(InputError, match=rf"r.txt:1: cannot tell the package name of .*dyn without building it: "
-                                         rf"write it as NAME @ {(tmp_path / 'dyn').as_uri()}"):
+    with pytest.raises(
+        InputError,
+        match=rf"r.txt:1: cannot tell the package name of .*dyn without building it: "
+        rf"write it as NAME @ {(tmp_path / 'dyn').as_uri()}",
+    ):
         read_requirements(tmp_path / "r.txt")
 
 
 def test_no_binary_builds_from_source_and_only_binary_forbids_it(tmp_path):
-    (tmp_path / "r.txt").write_text("--no-binary attrs\n--only-binary :all:\n--no-binary=Six,pyyaml\n"
-                                    "--prefer-binary\nsix\npyyaml\nsimplejson\n")
+    (tmp_path / "r.txt").write_text(
+        "--no-binary attrs\n--only-binary :all:\n--no-binary=Six,pyyaml\n--prefer-binary\nsix\npyyaml\nsimplejson\n"
+    )
     reqs = read_requirements(tmp_path / "r.txt")
     # as pip: `:all:` clears the names before it; a name after it is built from source
     assert reqs.no_binary == {"six", "pyyaml"} and reqs.only_binary == {":all:"}
     reqs.check_source_builds({"six", "pyyaml"}, "python3.12 x86_64")
-    with pytest.raises(InputError, match=r"^simplejson has no wheel for python3.12 x86_64 and .*r.txt says "
-                                         r"--only-binary :all:: pick a version with a wheel"):
+    with pytest.raises(
+        InputError,
+        match=r"^simplejson has no wheel for python3.12 x86_64 and .*r.txt says "
+        r"--only-binary :all:: pick a version with a wheel",
+    ):
         reqs.check_source_builds({"six", "simplejson"}, "python3.12 x86_64")
 
 

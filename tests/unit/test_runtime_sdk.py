@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from layerbuild.audit_rules import RULES
-from layerbuild.runtime_sdk import REQUIREMENTS, RUNTIME_SDK, shadowed
-from layerbuild.targets import RUNTIMES, Target
+from layerbuild.audit.rules import RULES
+from layerbuild.facts.runtime_sdk import REQUIREMENTS, RUNTIME_SDK, shadowed
+from layerbuild.model.target import RUNTIMES, Target
 
 PY312 = Target("python3.12", "x86_64")
 
@@ -24,19 +24,23 @@ def test_dateutil_past_3_is_named_with_both_versions():
     botocore = RUNTIME_SDK["python3.12"]["botocore"]
     assert [s.message for s in found] == [
         f"python-dateutil 4.0.0 in the layer shadows the runtime's; botocore {botocore} of python3.12 requires "
-        "python-dateutil<3.0.0,>=2.1"]
+        "python-dateutil<3.0.0,>=2.1"
+    ]
 
 
-@pytest.mark.parametrize("layer, flagged", [
-    ({"python-dateutil": "2.9.0.post0"}, []),
-    ({"python_dateutil": "3.0.0"}, ["python-dateutil"]),  # names compare normalised
-    ({"urllib3": "2.2.0"}, ["urllib3"]),  # botocore excludes exactly this release on Python >= 3.10
-    ({"urllib3": "2.3.0"}, []),
-    ({"urllib3": "3.0.0"}, ["urllib3"]),
-    ({"jmespath": "2.0.0"}, ["jmespath"]),
-    ({"six": "1.4.0"}, ["six"]),  # the runtime's python-dateutil needs six>=1.5
-    ({"s3transfer": "0.20.0"}, ["s3transfer"]),  # the runtime's boto3 declares its minor range
-])
+@pytest.mark.parametrize(
+    "layer, flagged",
+    [
+        ({"python-dateutil": "2.9.0.post0"}, []),
+        ({"python_dateutil": "3.0.0"}, ["python-dateutil"]),  # names compare normalised
+        ({"urllib3": "2.2.0"}, ["urllib3"]),  # botocore excludes exactly this release on Python >= 3.10
+        ({"urllib3": "2.3.0"}, []),
+        ({"urllib3": "3.0.0"}, ["urllib3"]),
+        ({"jmespath": "2.0.0"}, ["jmespath"]),
+        ({"six": "1.4.0"}, ["six"]),  # the runtime's python-dateutil needs six>=1.5
+        ({"s3transfer": "0.20.0"}, ["s3transfer"]),  # the runtime's boto3 declares its minor range
+    ],
+)
 def test_each_sdk_dependency_is_judged_by_the_range_the_runtime_declares(layer, flagged):
     assert [s.package for s in shadowed(layer, PY312)] == flagged
 
@@ -46,8 +50,10 @@ def test_a_layer_that_ships_its_own_botocore_is_judged_by_the_runtimes_boto3_not
     # but the runtime's boto3 does, with the layer's botocore.
     found = shadowed({"botocore": "1.44.8", "python-dateutil": "4.0.0"}, PY312)
     assert [(s.package, [d for d, _, _ in s.needs]) for s in found] == [("botocore", ["boto3"])]
-    assert shadowed({"boto3": "1.44.8", "botocore": "1.44.8", "s3transfer": "0.19.0",
-                     "python-dateutil": "2.9.0"}, PY312) == []
+    assert (
+        shadowed({"boto3": "1.44.8", "botocore": "1.44.8", "s3transfer": "0.19.0", "python-dateutil": "2.9.0"}, PY312)
+        == []
+    )
 
 
 def test_a_package_two_sdk_distributions_need_is_one_shadow_naming_both():

@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
-from layerbuild.no_compilers import blocked_tool, without_compilers
-from layerbuild.resolve import Lock, Pin
-from layerbuild.sdist_probe import native_sign, probe
-from layerbuild.targets import Target
+from layerbuild.install.no_compilers import blocked_tool, without_compilers
+from layerbuild.install.sdist_probe import native_sign, probe
+from layerbuild.model.target import Target
+from layerbuild.resolve.resolver import Lock, Pin
 
 from ..fixtures.sdists import make_c_extension_sdist, make_pure_sdist
 
@@ -24,37 +24,46 @@ def _pyproject(backend: str, *requires: str) -> str:
     return f'[build-system]\nrequires = [{reqs}]\nbuild-backend = "{backend}"\n'
 
 
-@pytest.mark.parametrize("files, expected", [
-    ({"pyproject.toml": _pyproject("scikit_build_core.build", "scikit-build-core>=0.10")}, "scikit-build-core"),
-    ({"pyproject.toml": _pyproject("mesonpy", "meson-python")}, "meson-python"),
-    ({"pyproject.toml": _pyproject("maturin", "maturin>=1,<2")}, "maturin"),
-    ({"pyproject.toml": _pyproject("setuptools.build_meta", "setuptools", "Cython>=3")}, "cython"),
-    ({"pyproject.toml": _pyproject("setuptools.build_meta", "setuptools", "numpy>=2.0")}, "numpy"),
-    ({"pyproject.toml": _pyproject("setuptools.build_meta", "setuptools"),
-      "setup.py": "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('x', ['x.c'])])\n"},
-     "ext_modules"),
-    ({"setup.py": "from setuptools import setup\nsetup(cffi_modules=['build.py:ffi'])\n"}, "cffi_modules"),
-    ({"pyproject.toml": _pyproject("hatchling.build", "hatchling"), "CMakeLists.txt": None}, "CMake"),
-])
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"pyproject.toml": _pyproject("scikit_build_core.build", "scikit-build-core>=0.10")}, "scikit-build-core"),
+        ({"pyproject.toml": _pyproject("mesonpy", "meson-python")}, "meson-python"),
+        ({"pyproject.toml": _pyproject("maturin", "maturin>=1,<2")}, "maturin"),
+        ({"pyproject.toml": _pyproject("setuptools.build_meta", "setuptools", "Cython>=3")}, "cython"),
+        ({"pyproject.toml": _pyproject("setuptools.build_meta", "setuptools", "numpy>=2.0")}, "numpy"),
+        (
+            {
+                "pyproject.toml": _pyproject("setuptools.build_meta", "setuptools"),
+                "setup.py": "from setuptools import setup, Extension\nsetup(ext_modules=[Extension('x', ['x.c'])])\n",
+            },
+            "ext_modules",
+        ),
+        ({"setup.py": "from setuptools import setup\nsetup(cffi_modules=['build.py:ffi'])\n"}, "cffi_modules"),
+        ({"pyproject.toml": _pyproject("hatchling.build", "hatchling"), "CMakeLists.txt": None}, "CMake"),
+    ],
+)
 def test_a_native_build_is_named_from_the_sdist_files(files, expected):
     sign = native_sign(files)
     assert sign is not None and expected in sign
 
 
-@pytest.mark.parametrize("files", [
-    {"pyproject.toml": _pyproject("hatchling.build", "hatchling"), "README.md": None},
-    {"pyproject.toml": _pyproject("flit_core.buildapi", "flit_core>=3.2")},
-    {"setup.py": "from setuptools import setup\nsetup(name='x', py_modules=['x'], ext_modules=[])\n"},
-    {"pyproject.toml": "[build-system\nnot toml", "setup.py": "from setuptools import setup\nsetup()\n"},
-    {"Makefile": None, "setup.cfg": None},  # a Makefile is a developer's, not a build's
-])
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"pyproject.toml": _pyproject("hatchling.build", "hatchling"), "README.md": None},
+        {"pyproject.toml": _pyproject("flit_core.buildapi", "flit_core>=3.2")},
+        {"setup.py": "from setuptools import setup\nsetup(name='x', py_modules=['x'], ext_modules=[])\n"},
+        {"pyproject.toml": "[build-system\nnot toml", "setup.py": "from setuptools import setup\nsetup()\n"},
+        {"Makefile": None, "setup.cfg": None},  # a Makefile is a developer's, not a build's
+    ],
+)
 def test_a_pure_python_project_shows_no_native_sign(files):
     assert native_sign(files) is None
 
 
 def _lock(links, *pins: Pin) -> Lock:
-    return Lock(target=Target("python3.11", "x86_64"), pins=pins,
-                index_args=("--no-index", "--find-links", str(links)))
+    return Lock(target=Target("python3.11", "x86_64"), pins=pins, index_args=("--no-index", "--find-links", str(links)))
 
 
 def test_probe_reads_the_sdist_from_a_find_links_folder_and_checks_its_hash(tmp_path):

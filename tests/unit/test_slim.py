@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.distributions import distributions_in_dir
 from layerbuild.errors import InputError
-from layerbuild.slim import module_of, parse_path_patterns, slim_tree
-from layerbuild.slim_rules import RULES
+from layerbuild.facts.slim_rules import RULES
+from layerbuild.slim.rules import module_of, parse_path_patterns, slim_tree
+from layerbuild.tree.distributions import distributions_in_dir
 
 from ..conftest import make_wheel, run_cli
 
@@ -80,8 +80,14 @@ def test_safe_removes_tests_stubs_caches_docs_and_build_leftovers_and_records_ea
         assert not (bloated / path).exists()
     assert not (bloated / "pkg/tests").exists()  # emptied folders go too
     # Kept: code, the sourceless .pyc, a .c with no extension beside it, and (safe) headers.
-    for path in ("pkg/core.py", "pkg/frozen.pyc", "pkg/templates/page.c", "pkg/include/pkg.h", "pkg/api.pxd",
-                 "pkg/_speed" + EXT):
+    for path in (
+        "pkg/core.py",
+        "pkg/frozen.pyc",
+        "pkg/templates/page.c",
+        "pkg/include/pkg.h",
+        "pkg/api.pxd",
+        "pkg/_speed" + EXT,
+    ):
         assert (bloated / path).is_file(), path
     assert outcome.result.bytes == sum(before[p] for p in removed)
     assert outcome.result.by_rule()["tests"] == sum(r.bytes for r in removed.values() if r.rule == "tests")
@@ -135,8 +141,12 @@ def test_a_kept_module_that_imports_a_test_module_keeps_it_and_what_it_imports(t
 
 
 def test_numpy_natype_is_kept_as_a_known_breaker_even_when_no_import_names_it(tmp_path):
-    files = {"numpy/__init__.py": "", "numpy/_core/__init__.py": "",
-             "numpy/_core/tests/_natype.py": "pd_NA = object()\n", "numpy/_core/tests/test_x.py": "x = 1\n"}
+    files = {
+        "numpy/__init__.py": "",
+        "numpy/_core/__init__.py": "",
+        "numpy/_core/tests/_natype.py": "pd_NA = object()\n",
+        "numpy/_core/tests/test_x.py": "x = 1\n",
+    }
     tree = install(tmp_path / "tree", make_wheel(tmp_path / "w", "numpy", "2.2.6", files))
     outcome = slim_tree(tree, "safe")
     assert (tree / "numpy/_core/tests/_natype.py").is_file()
@@ -146,8 +156,12 @@ def test_numpy_natype_is_kept_as_a_known_breaker_even_when_no_import_names_it(tm
 
 
 def test_docs_folder_that_is_a_python_package_is_code_and_stays(tmp_path):
-    files = {"sdk/__init__.py": "", "sdk/docs/__init__.py": "def document(): pass\n",
-             "sdk/docs/method.py": "X = 1\n", "sdk/doc/guide.md": "# guide\n"}
+    files = {
+        "sdk/__init__.py": "",
+        "sdk/docs/__init__.py": "def document(): pass\n",
+        "sdk/docs/method.py": "X = 1\n",
+        "sdk/doc/guide.md": "# guide\n",
+    }
     tree = install(tmp_path / "tree", make_wheel(tmp_path / "w", "sdk", "1.0", files))
     removed = [r.path for r in slim_tree(tree, "safe").result.removals]
     assert removed == ["sdk/doc/guide.md"]
@@ -155,9 +169,11 @@ def test_docs_folder_that_is_a_python_package_is_code_and_stays(tmp_path):
 
 
 def test_stub_only_distributions_keep_their_pyi(tmp_path):
-    tree = install(tmp_path / "tree",
-                   make_wheel(tmp_path / "w", "types-requests", "2.0", {"requests-stubs/api.pyi": "def get(): ...\n"}),
-                   make_wheel(tmp_path / "w", "real", "1.0", {"real/__init__.py": "", "real/__init__.pyi": ""}))
+    tree = install(
+        tmp_path / "tree",
+        make_wheel(tmp_path / "w", "types-requests", "2.0", {"requests-stubs/api.pyi": "def get(): ...\n"}),
+        make_wheel(tmp_path / "w", "real", "1.0", {"real/__init__.py": "", "real/__init__.pyi": ""}),
+    )
     removed = [r.path for r in slim_tree(tree, "safe").result.removals]
     assert removed == ["real/__init__.pyi"]
 
@@ -215,8 +231,9 @@ def _compile_shared_library(dest: Path) -> Path | None:
     if not shutil.which("gcc"):
         return None
     src = dest.with_suffix(".c")
-    src.write_text("int answer(void) { return 42; }\n" + "".join(f"int f{i}(int x) {{ return x + {i}; }}\n"
-                                                               for i in range(200)))
+    src.write_text(
+        "int answer(void) { return 42; }\n" + "".join(f"int f{i}(int x) {{ return x + {i}; }}\n" for i in range(200))
+    )
     proc = subprocess.run(["gcc", "-g", "-O0", "-shared", "-fPIC", "-o", str(dest), str(src)], capture_output=True)
     src.unlink()
     return dest if proc.returncode == 0 else None
@@ -225,7 +242,7 @@ def _compile_shared_library(dest: Path) -> Path | None:
 def test_aggressive_strips_debug_info_from_a_library_that_still_loads_but_never_a_known_breaker(tmp_path):
     import ctypes
 
-    from layerbuild.slim import strip_tool
+    from layerbuild.slim.rules import strip_tool
 
     if strip_tool() is None:
         pytest.skip("no strip binary (binutils) on this machine")
@@ -233,8 +250,15 @@ def test_aggressive_strips_debug_info_from_a_library_that_still_loads_but_never_
     if _compile_shared_library(built) is None:
         pytest.skip("no C compiler on this machine to build a library with debug info")
     data = built.read_bytes()
-    tree = install(tmp_path / "tree", make_wheel(tmp_path / "w", "demo", "1.0", {
-        "demo/__init__.py": "", "demo/_lib" + EXT: data, "demo.libs/libgrafted.so.1": data}))
+    tree = install(
+        tmp_path / "tree",
+        make_wheel(
+            tmp_path / "w",
+            "demo",
+            "1.0",
+            {"demo/__init__.py": "", "demo/_lib" + EXT: data, "demo.libs/libgrafted.so.1": data},
+        ),
+    )
     outcome = slim_tree(tree, "aggressive", strip_tool=strip_tool())
     [stripped] = [r for r in outcome.result.removals if r.rule == "strip-debug"]
     assert stripped.path == "demo/_lib" + EXT
@@ -249,10 +273,12 @@ def test_aggressive_strips_debug_info_from_a_library_that_still_loads_but_never_
 
 def test_keep_and_drop_lists_in_the_config_file_reach_the_slim_stage(tmp_path):
     from layerbuild.config import merge_build_options
-    from layerbuild.slim import patterns_of
+    from layerbuild.slim.rules import patterns_of
 
     config = tmp_path / "pyproject.toml"
-    config.write_text('[tool.layerbuild]\nkeep = ["numpy:numpy/_core/tests/**"]\ndrop = ["pandas:pandas/io/clipboard/**"]\n')
+    config.write_text(
+        '[tool.layerbuild]\nkeep = ["numpy:numpy/_core/tests/**"]\ndrop = ["pandas:pandas/io/clipboard/**"]\n'
+    )
     options, _ = merge_build_options({"drop": ("pandas:pandas/plotting/**",)}, config, env={})
     keep, drop = patterns_of(options)
     assert [k.text for k in keep] == ["numpy:numpy/_core/tests/**"]

@@ -1,0 +1,57 @@
+"""Put an audit's sizes into CloudWatch, so size creep shows on a dashboard next to cold starts.
+
+One `PutMetricData` call in the configured region (profile, AWS_REGION, AWS_ENDPOINT_URL honoured via
+`aws.py`), dimensioned by layer name, runtime and architecture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from layerbuild.audit.run import AuditResult
+from layerbuild.aws.session import AwsSettings, Clients, default_region, explain
+from layerbuild.errors import InputError
+
+
+def metric_data(result: AuditResult) -> list[dict]:
+    inv = result.inventory
+    name = Path(result.built_zip or result.path).name
+    for suffix in (".zip", ".txt", ".in", ".lock"):
+        name = name[: -len(suffix)] if name.endswith(suffix) else name
+    dims = [{"Name": "Layer", "Value": name or "layer"}]
+    if result.target is not None:
+        dims += [
+            {"Name": "Runtime", "Value": result.target.runtime},
+            {"Name": "Architecture", "Value": result.target.arch},
+        ]
+    counts = result.counts()
+    zipped = inv.zip_file_bytes
+    values = [
+        ("UnzippedBytes", inv.unzipped_bytes, "Bytes"),
+        ("ZippedBytes", zipped, "Bytes"),
+        ("Files", inv.file_count, "Count"),
+        ("AuditErrors", counts["error"], "Count"),
+        ("AuditWarnings", counts["warning"], "Count"),
+    ]
+    if result.layers:
+        values.append(("TotalUnzippedBytesWithLayers", result.total_unzipped, "Bytes"))
+    return [{"MetricName": m, "Dimensions": dims, "Value": float(v), "Unit": unit} for m, v, unit in values]
+
+
+def put_size_metrics(result: AuditResult, namespace: str, settings: AwsSettings | None = None) -> int:
+    """Returns the number of metrics put."""
+    if not namespace or namespace.startswith("AWS/") or len(namespace) > 255:
+        raise InputError(f"--cloudwatch-namespace {namespace!r}: use your own namespace (not AWS/…), e.g. Layerbuild")
+    settings = settings or AwsSettings()
+    region = default_region(settings)
+    if not region:
+        raise InputError("--cloudwatch-namespace needs a region: set AWS_REGION or a profile region")
+    data = metric_data(result)
+    try:
+        Clients(settings).get("cloudwatch", region).put_metric_data(Namespace=namespace, MetricData=data)
+    except Exception as exc:  # noqa: BLE001 - turned into one line when it is AWS's
+        problem = explain(exc, region, f"putting metrics in {namespace}")
+        if problem is None:
+            raise
+        raise problem from None
+    return len(data)

@@ -1,0 +1,1 @@
+"""The build container: engine, container box, installer, the job run inside."""

@@ -1,0 +1,1 @@
+"""The staging tree of a layer: its distributions, RECORD files, and removals."""
