@@ -30,7 +30,7 @@ from benchmarks.run import SETS  # noqa: E402
 
 
 def _pins(text: str) -> dict[str, str]:
-    from layerbuild.resolve.resolver import parse_lock_text
+    from layerbuild.resolve.lockfile import parse_lock_text
 
     pins, _ = parse_lock_text(text)
     return {p.name: p.version or "" for p in pins}

@@ -21,12 +21,13 @@ def lock(requirements: str, runtime: str | None, arch: str | None, config_path: 
     """Resolve REQUIREMENTS for the target: the newest versions whose wheels run there, with hashes."""
     from layerbuild.config import merge_build_options
     from layerbuild.model.target import Target
+    from layerbuild.resolve.lockfile import lock_text
     from layerbuild.resolve.resolver import lock_requirements
 
     options, _ = merge_build_options({"runtime": runtime, "arch": arch}, Path(config_path) if config_path else None)
     target = Target(options.runtime, options.arch)
     result = lock_requirements(requirements, target)
-    text = result.text()
+    text = lock_text(result)
     if output:
         from layerbuild.util.atomic import write_text_output
 

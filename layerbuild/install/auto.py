@@ -20,8 +20,8 @@ from layerbuild.errors import DockerUnavailable, InstallError, NoCompatibleWheel
 from layerbuild.install.container.box import ContainerInstaller, _merge
 from layerbuild.install.interface import Installer
 from layerbuild.install.wheels import WheelsInstaller
+from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock
 
 
 class AutoInstaller(Installer):

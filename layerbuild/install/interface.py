@@ -5,8 +5,8 @@ from __future__ import annotations
 import abc
 from pathlib import Path
 
+from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock
 
 
 class Installer(abc.ABC):

@@ -23,7 +23,7 @@ import urllib.parse
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from layerbuild.resolve.resolver import Lock, Pin
+from layerbuild.model.lock import Lock, Pin
 
 # Build backends that exist to build native code (PEP 517 `build-backend` values; their docs:
 # scikit-build-core.readthedocs.io, meson-python.readthedocs.io, maturin.rs, py-build-cmake, sip).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from layerbuild.errors import InstallError, NoCompatibleWheelError
 from layerbuild.install.interface import Installer
+from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock
 from layerbuild.tree.distributions import distributions_in_dir
 from layerbuild.tree.records import replace_text
 from layerbuild.util.uvtool import first_error_line, run_uv
@@ -94,9 +94,10 @@ class WheelsInstaller(Installer):
             return
         with tempfile.TemporaryDirectory(prefix="layerbuild-req-") as tmp:
             reqs = Path(tmp) / "requirements.txt"
-            from layerbuild.resolve.resolver import wheel_urls_for
+            from layerbuild.resolve.locked import wheel_urls_for
+            from layerbuild.resolve.lockfile import install_text
 
-            reqs.write_text(lock.install_text(exclude, wheel_urls_for(lock)))
+            reqs.write_text(install_text(lock, exclude, wheel_urls_for(lock)))
             proc = run_uv(uv_install_args(lock, target, dest, reqs))
         if proc.returncode != 0:
             raise InstallError(f"installing for {target.runtime} {target.arch} failed: {first_error_line(proc.stderr)}")

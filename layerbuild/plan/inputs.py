@@ -13,8 +13,8 @@ from typing import Any
 
 from layerbuild.config import BuildOptions, FunctionSpec, load_config_file, load_functions, merge_build_options
 from layerbuild.errors import InputError
+from layerbuild.model.lock import Lock
 from layerbuild.plan.algorithm import FunctionNeeds
-from layerbuild.resolve.resolver import Lock
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def gather_needs(specs: tuple[FunctionSpec, ...], options: BuildOptions, *, cach
     from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
     from layerbuild.model.target import Target
     from layerbuild.plan.sizes import measure_pins
-    from layerbuild.resolve.resolver import lock_requirements, runtime_provided_closure
+    from layerbuild.resolve.resolver import lock_requirements
+    from layerbuild.resolve.runtime_provided import runtime_provided_closure
     from layerbuild.util.progress import step
 
     needs, locks = [], {}

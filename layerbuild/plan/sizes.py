@@ -17,9 +17,9 @@ from pathlib import Path
 
 from layerbuild.build.cache import BuildCache, cache_root
 from layerbuild.errors import InstallError
+from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
 from layerbuild.plan.algorithm import Package
-from layerbuild.resolve.resolver import Lock, Pin
 
 _FORMAT = 1  # bump when what is measured changes
 

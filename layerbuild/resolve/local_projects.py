@@ -19,6 +19,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from layerbuild.errors import InputError
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
@@ -74,10 +76,6 @@ def locate(value: str, requirements_file: Path, where: str) -> Path:
     )
 
 
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def project_name(path: Path) -> str | None:
     """The distribution name a local folder or archive declares, or None when only a build would tell."""
     if path.is_file():
@@ -86,7 +84,7 @@ def project_name(path: Path) -> str | None:
             if base.endswith(suffix):
                 stem = base[: -len(suffix)]
                 name = stem.split("-", 1)[0] if suffix == ".whl" else stem.rsplit("-", 1)[0]
-                return normalize(name) if name else None
+                return canonicalize_name(name) if name else None
         return None
     pyproject = path / "pyproject.toml"
     if pyproject.is_file():
@@ -99,7 +97,7 @@ def project_name(path: Path) -> str | None:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
             name = None
         if isinstance(name, str) and name.strip():
-            return normalize(name.strip())
+            return canonicalize_name(name.strip())
     setup_cfg = path / "setup.cfg"
     if setup_cfg.is_file():
         parser = configparser.ConfigParser(interpolation=None)
@@ -109,7 +107,7 @@ def project_name(path: Path) -> str | None:
         except (configparser.Error, UnicodeDecodeError):
             name = None
         if name and name.strip() and "%" not in name and "attr:" not in name:
-            return normalize(name.strip())
+            return canonicalize_name(name.strip())
     setup_py = path / "setup.py"
     if setup_py.is_file():
         try:
@@ -120,7 +118,7 @@ def project_name(path: Path) -> str | None:
             if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "setup":
                 for kw in node.keywords:
                     if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
-                        return normalize(kw.value.value)
+                        return canonicalize_name(kw.value.value)
     return None
 
 
@@ -148,7 +146,7 @@ def local_project(spec: str, requirements_file: Path, where: str, editable: bool
                 f"write it as NAME @ {path.as_uri()}"
             )
         name = declared
-    project = LocalProject(normalize(name), path, editable)
+    project = LocalProject(canonicalize_name(name), path, editable)
     line = f"{project.name}{extras} @ {project.url}" + (f" ;{markers}" if sep else "")
     return project, line
 

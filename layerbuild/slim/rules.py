@@ -21,11 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from packaging.utils import canonicalize_name
+
 from layerbuild.errors import InputError
 from layerbuild.facts.known_breakers import KEEP_FILES, NEVER_STRIP, STUB_ONLY_PREFIXES, STUB_ONLY_SUFFIXES
 from layerbuild.facts.slim_rules import PROFILES, SHARED_LIBRARY_MARKER, Rule, rules_for
 from layerbuild.model.removals import Removal, SlimResult, remove_files
-from layerbuild.resolve.resolver import normalize
 from layerbuild.tree.distributions import distributions_in_dir, owner_lookup
 from layerbuild.tree.records import update_records
 
@@ -82,7 +83,7 @@ def parse_path_patterns(values: tuple[str, ...] | list[str], flag: str) -> tuple
                 f"{flag} {value!r} is not PKG:GLOB with a path inside the layer: "
                 f"write e.g. {flag} numpy:numpy/_core/tests/**"
             )
-        dist = pkg.strip() if pkg.strip() == "*" else normalize(pkg.strip())
+        dist = pkg.strip() if pkg.strip() == "*" else canonicalize_name(pkg.strip())
         patterns.append(PathPattern(dist, glob, value))
     return tuple(patterns)
 

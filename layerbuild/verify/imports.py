@@ -40,11 +40,12 @@ from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from layerbuild.errors import FindingsError
 from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import normalize
 from layerbuild.slim.rules import module_of
 from layerbuild.tree.distributions import Distribution, distributions_in_dir
 
@@ -281,10 +282,10 @@ class _Layer:
 
     def required(self, dist: str) -> set[str]:
         """What `dist` requires unconditionally on the target (normalized names)."""
-        return {normalize(r.name) for r, unconditional in self._requires.get(dist, ()) if unconditional}
+        return {canonicalize_name(r.name) for r, unconditional in self._requires.get(dist, ()) if unconditional}
 
     def requirement_on(self, dist: str, other: str) -> str | None:
-        return next((str(r) for r, _ in self._requires.get(dist, ()) if normalize(r.name) == other), None)
+        return next((str(r) for r, _ in self._requires.get(dist, ()) if canonicalize_name(r.name) == other), None)
 
     def load_through(self, module: str, dist: str, raw: dict) -> list[str]:
         """Modules to import before `module`, most likely first: top-level modules of the layer its
@@ -297,7 +298,7 @@ class _Layer:
         dependents = [
             t
             for d, reqs in sorted(self._requires.items())
-            if d != dist and any(normalize(r.name) == dist for r, _ in reqs)
+            if d != dist and any(canonicalize_name(r.name) == dist for r, _ in reqs)
             for t in self.dists[d].top_level
         ]
         out: list[str] = []
@@ -393,7 +394,7 @@ def _judge(module: str, dist: str, raw: dict, removals: tuple[Removal, ...], lay
     # An optional dependency: nothing in the layer (or the runtime) provides it and the distribution
     # does not require it, so its authors import it inside try/except elsewhere or on some code path
     # the layer's user opted out of. Failing the build for it would fail correct layers.
-    if top and top not in layer.provided and normalize(top) not in layer.required(dist):
+    if top and top not in layer.provided and canonicalize_name(top) not in layer.required(dist):
         return ImportCheck(module, dist, False, error, optional=missing)
     return ImportCheck(module, dist, False, error)
 

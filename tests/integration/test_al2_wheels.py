@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
-from layerbuild.resolve.resolver import parse_lock_text
+from layerbuild.resolve.lockfile import parse_lock_text
 
 from ..conftest import make_wheel, run_cli
 

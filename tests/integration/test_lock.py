@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import parse_lock_text
+from layerbuild.resolve.lockfile import parse_lock_text
 
 from ..conftest import run_cli
 

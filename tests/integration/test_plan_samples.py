@@ -11,7 +11,8 @@ from layerbuild.facts.limits import MAX_LAYERS_PER_FUNCTION, MAX_UNZIPPED_BYTES
 from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
 from layerbuild.measure.inventory import inventory_of_zip
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import lock_requirements, runtime_provided_closure
+from layerbuild.resolve.resolver import lock_requirements
+from layerbuild.resolve.runtime_provided import runtime_provided_closure
 
 from ..conftest import SAMPLES, run_cli
 

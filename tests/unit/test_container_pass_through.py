@@ -4,8 +4,8 @@ wheel folders at the same path, and nothing that names this machine's pip setup.
 from __future__ import annotations
 
 from layerbuild.install.container.box import CA_PATH, _container_index_args, _pass_through, _telling_line
+from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock, Pin
 
 TOKEN = "tok-9e1f0c77ab42"
 

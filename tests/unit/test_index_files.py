@@ -15,7 +15,7 @@ import pytest
 
 from layerbuild.model.target import Target
 from layerbuild.resolve.index_files import IndexSettings, accepted_by_version, list_projects
-from layerbuild.resolve.resolver import parse_lock_text
+from layerbuild.resolve.lockfile import parse_lock_text
 
 from ..conftest import make_wheel, run_cli
 

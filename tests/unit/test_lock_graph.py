@@ -1,8 +1,10 @@
 """Reading uv's lock output, and dropping what the Lambda runtime provides by the dependency graph."""
 
 from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
+from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock, parse_lock_text, runtime_provided_closure
+from layerbuild.resolve.lockfile import lock_text, parse_lock_text
+from layerbuild.resolve.runtime_provided import runtime_provided_closure
 
 UV_OUTPUT = """\
 boto3==1.35.0 \\
@@ -85,7 +87,7 @@ def test_a_runtime_dependency_the_user_lists_directly_is_kept():
 
 def test_lock_text_round_trips_with_target_header():
     lock = _lock(UV_OUTPUT)
-    again, header = parse_lock_text(lock.text())
+    again, header = parse_lock_text(lock_text(lock))
     assert header == {"runtime": "python3.12", "arch": "x86_64", "wheels": "checked"}
     assert {(p.name, p.version, p.hashes, p.required_by, p.direct) for p in again} == {
         (p.name, p.version, p.hashes, p.required_by, p.direct) for p in lock.pins

@@ -13,8 +13,8 @@ import pytest
 
 from layerbuild.install.no_compilers import blocked_tool, without_compilers
 from layerbuild.install.sdist_probe import native_sign, probe
+from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock, Pin
 
 from ..fixtures.sdists import make_c_extension_sdist, make_pure_sdist
 

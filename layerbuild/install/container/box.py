@@ -25,8 +25,8 @@ from pathlib import Path, PurePosixPath
 
 from layerbuild.errors import DockerUnavailable, EnvironmentProblem, InputError, InstallError
 from layerbuild.install.interface import Installer
+from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
-from layerbuild.resolve.resolver import Lock, Pin
 from layerbuild.util.progress import note, step
 from layerbuild.util.redact import redact
 
