@@ -1,5 +1,6 @@
-"""The AWS SDK each Lambda Python runtime ships, what that SDK declares it needs, and which packages of a
-layer replace what it needs with a version it does not accept. Facts are data; one function judges.
+"""The AWS SDK each Lambda Python runtime ships, and what that SDK declares it needs. Facts are data:
+`measure/runtime_sdk.py` judges which packages of a layer replace what the SDK needs with a version it
+does not accept.
 
 Why. Lambda's `sys.path` is the function (`/var/task`), the layers (`/opt/python`, then
 `/opt/python/lib/pythonX.Y/site-packages`), then the runtime's own packages (its boto3), then the
@@ -29,10 +30,6 @@ on them except python-dateutil's own `six>=1.5`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-
-from layerbuild.model.target import Target
 
 SDK_SOURCE = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html#python-sdk-included"
 SDK_AS_OF = "2026-12-01"
@@ -71,77 +68,3 @@ REQUIREMENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("urllib3", "1.26.20"): (),
     ("six", "1.17.0"): (),
 }
-
-_ARCH_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
-
-
-@dataclass(frozen=True)
-class Shadow:
-    """A package of the layer that the runtime's SDK imports, at a version the SDK does not accept."""
-
-    package: str
-    version: str  # the layer's
-    runtime: str
-    needs: tuple[tuple[str, str, str], ...]  # (runtime distribution, its version, its declared range)
-
-    @property
-    def specifier(self) -> str:
-        """Every declared range together: a version inside it satisfies each runtime distribution."""
-        from packaging.specifiers import SpecifierSet
-
-        return str(SpecifierSet(",".join(spec for _, _, spec in self.needs)))
-
-    @property
-    def message(self) -> str:
-        return f"{self.package} {self.version} in the layer shadows the runtime's; " + "; ".join(
-            f"{dist} {version} of {self.runtime} requires {self.package}{spec}" for dist, version, spec in self.needs
-        )
-
-
-def shadowed(layer: dict[str, str | None], target: Target) -> list[Shadow]:
-    """Packages of `layer` ({name: version}) outside a range the runtime's SDK declares, for `target`:
-    one Shadow per package, naming every runtime distribution whose range it misses.
-
-    Requirements of a runtime distribution the layer ships itself are skipped: the runtime's copy of it
-    is never imported. A runtime this table does not know gives no findings (nothing to compare with).
-    """
-    from packaging.markers import default_environment
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-    from packaging.version import InvalidVersion, Version
-
-    sdk = RUNTIME_SDK.get(target.runtime)
-    if not sdk:
-        return []
-    shipped = {canonicalize_name(name): version for name, version in layer.items()}
-    env = default_environment()
-    env.update(
-        {
-            "python_version": target.python_version,
-            "python_full_version": f"{target.python_version}.0",
-            "sys_platform": "linux",
-            "platform_system": "Linux",
-            "os_name": "posix",
-            "platform_machine": _ARCH_MACHINE.get(target.arch, target.arch),
-            "extra": "",
-        }
-    )
-    needs: dict[str, list[tuple[str, str, str]]] = {}
-    for dist, dist_version in sorted(sdk.items()):
-        if canonicalize_name(dist) in shipped:
-            continue
-        for text in REQUIREMENTS.get((dist, dist_version), ()):
-            req = Requirement(text)
-            if req.marker is not None and not req.marker.evaluate(env):
-                continue
-            name = canonicalize_name(req.name)
-            version = shipped.get(name)
-            if version is None:
-                continue
-            try:
-                ok = req.specifier.contains(Version(version), prereleases=True)
-            except InvalidVersion:
-                continue  # not a version the SDK's pip could have compared either
-            if not ok:
-                needs.setdefault(name, []).append((dist, dist_version, str(req.specifier)))
-    return [Shadow(name, str(shipped[name]), target.runtime, tuple(found)) for name, found in sorted(needs.items())]

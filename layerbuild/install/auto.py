@@ -100,7 +100,7 @@ class AutoInstaller(Installer):
     def _built_here(self, lock: Lock, target: Target, dest: Path, name: str) -> str | None:
         """Build `name` from its sdist here, compilers disabled; None when that gave pure Python (now in
         `dest`), else why it must go to the build image."""
-        from layerbuild.install.no_compilers import blocked_tool_in
+        from layerbuild.util.no_compilers import blocked_tool_in
 
         with tempfile.TemporaryDirectory(prefix="layerbuild-sdist-") as tmp:
             tree = Path(tmp) / "tree"

@@ -34,7 +34,7 @@ def write_atomic(dest: Path, write) -> None:
 
 def _sweep_dead_temps(dest: Path) -> None:
     """Remove `.NAME.PID.tmp` files beside `dest` left by a killed process (SIGKILL runs no cleanup)."""
-    from layerbuild.build.cache import pid_alive
+    from layerbuild.util.cachedir import pid_alive
 
     try:
         siblings = list(dest.parent.glob(f".{dest.name}.*.tmp"))

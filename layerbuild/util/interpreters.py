@@ -62,7 +62,7 @@ def _probe(candidate: str) -> str | None:
     layerbuild cache, so a cached rebuild does not start interpreters (scripts, e.g. shims, are not)."""
     import json
 
-    from layerbuild.build.cache import cache_root
+    from layerbuild.util.cachedir import cache_root
 
     try:
         real = os.path.realpath(candidate)

@@ -56,7 +56,7 @@ def run_uv(args: list[str], *, cwd: str | None = None, timeout: float = 1800) ->
 
     No compiler can run in it (no_compilers.py): an sdist uv builds here must be pure Python. Safe to
     call from several threads at once; a stop signal kills it with the rest of the build (children.py)."""
-    from layerbuild.install.no_compilers import without_compilers
+    from layerbuild.util.no_compilers import without_compilers
 
     cmd = [uv_binary(), *args]
     try:
@@ -72,7 +72,7 @@ def run_uv(args: list[str], *, cwd: str | None = None, timeout: float = 1800) ->
 def first_error_line(stderr: str) -> str:
     """uv's most telling line: a compiler the build tried to run, else the `cause:` if present, else the
     first `error:` line."""
-    from layerbuild.install.no_compilers import blocked_message, blocked_tool
+    from layerbuild.util.no_compilers import blocked_message, blocked_tool
 
     tool = blocked_tool(stderr)
     if tool:

@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
-from layerbuild.install.no_compilers import blocked_tool, without_compilers
 from layerbuild.install.sdist_probe import native_sign, probe
 from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
+from layerbuild.util.no_compilers import blocked_tool, without_compilers
 
 from ..fixtures.sdists import make_c_extension_sdist, make_pure_sdist
 

@@ -167,7 +167,7 @@ def _private_folder() -> str:
 
 def shim_folder() -> str:
     """The folder of failing stand-ins (created once in the layerbuild cache)."""
-    from layerbuild.build.cache import cache_root
+    from layerbuild.util.cachedir import cache_root
 
     try:
         return _shim_folder(str(cache_root()))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from layerbuild.audit.rules import RULES
-from layerbuild.facts.runtime_sdk import REQUIREMENTS, RUNTIME_SDK, shadowed
+from layerbuild.facts.runtime_sdk import REQUIREMENTS, RUNTIME_SDK
+from layerbuild.measure.runtime_sdk import shadowed
 from layerbuild.model.target import RUNTIMES, Target
 
 PY312 = Target("python3.12", "x86_64")
