@@ -412,6 +412,18 @@ def _(w):
     return ["lock", w.reqs("tinypkg"), "--config", "nowhere/pyproject.toml"]
 
 
+@case("config-unknown-section", "unknown section [tool.layerbuild.layers]", "pyproject.toml")
+def _(w):
+    config = _config(w, '[tool.layerbuild.layers]\nshared = ["numpy"]\n')
+    return ["build", w.reqs("tinypkg"), "--config", config, "-o", "out"]
+
+
+@case("config-unknown-section-refused-by-audit-too", "unknown section [layers]", "layerbuild.toml")
+def _(w):
+    w.write("layer.zip", b"")
+    return ["audit", "layer.zip", "--config", _config(w, '[layers]\nshared = ["numpy"]\n', "layerbuild.toml")]
+
+
 @case("config-found-in-current-folder-is-checked-too", "unknown key 'runtimes'")
 def _(w):
     w.write("pyproject.toml", '[tool.layerbuild]\nruntimes = ["python3.12"]\n')

@@ -7,13 +7,14 @@ One `PutMetricData` call in the configured region (profile, AWS_REGION, AWS_ENDP
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from layerbuild.audit.run import AuditResult
+from layerbuild.audit.findings import AuditResult
 from layerbuild.aws.session import AwsSettings, Clients, default_region, explain
 from layerbuild.errors import InputError
 
 
-def metric_data(result: AuditResult) -> list[dict]:
+def metric_data(result: AuditResult) -> list[dict[str, Any]]:
     inv = result.inventory
     name = Path(result.built_zip or result.path).name
     for suffix in (".zip", ".txt", ".in", ".lock"):

@@ -1,13 +1,14 @@
-"""The audit's rules: id, name, default severity and the one-line fix. Data only.
+"""The audit's rule catalogue: id, name, default severity and the one-line fix. Data only (imports nothing).
 
 Severities, highest first: error, warning, info. `layerbuild audit --fail-on S` exits 1 when a finding
 is at S or above. A finding may carry a different severity than its rule's default when the same
 rule covers a fatal and a harmless case (a foreign `.pyc` next to its `.py` is dead weight; a
 sourceless one cannot be imported) — the finding says which.
 
-Sources for the facts behind the rules: Lambda quotas (`limits.py`), runtime-provided packages
-(`runtime_packages.py`), the runtime's SDK versions and their declared ranges (`runtime_sdk.py`), runtimes' glibc and architectures (`targets.py`), base image libraries
-(`lambda_base_libs.py`), and AWS's "Best practices for working with Lambda functions" (initialise SDK
+Sources for the facts behind the rules: Lambda quotas (`facts/limits.py`), runtime-provided packages
+(`facts/runtime_packages.py`), the runtime's SDK versions and their declared ranges
+(`facts/runtime_sdk.py`), runtimes' glibc and architectures (`facts/runtimes.py`), base image libraries
+(`facts/base_libraries.py`), and AWS's "Best practices for working with Lambda functions" (initialise SDK
 clients outside the handler so warm invocations reuse them).
 """
 
@@ -176,45 +177,3 @@ _BY_NAME = {r.name: r for r in RULES.values()}
 def find_rule(key: str) -> Rule | None:
     """A rule by id (LB201) or name (runtime-provided)."""
     return RULES.get(key.upper()) or _BY_NAME.get(key.lower())
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem found: which rule, how bad, what and where, and how to fix it."""
-
-    rule: str  # rule id
-    severity: str
-    message: str
-    file: str | None = None  # path inside the package (or a source file for handler findings)
-    line: int | None = None
-    package: str | None = None  # the distribution concerned, when there is one
-    fix: str = ""
-
-    @property
-    def name(self) -> str:
-        return RULES[self.rule].name
-
-    def to_dict(self) -> dict:
-        return {
-            "rule": self.rule,
-            "name": self.name,
-            "severity": self.severity,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "package": self.package,
-            "fix": self.fix,
-        }
-
-
-def finding(
-    rule_id: str,
-    message: str,
-    *,
-    file: str | None = None,
-    line: int | None = None,
-    package: str | None = None,
-    severity: str | None = None,
-) -> Finding:
-    rule = RULES[rule_id]
-    return Finding(rule_id, severity or rule.severity, message, file, line, package, rule.fix)

@@ -90,7 +90,8 @@ def audit(
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input.
     """
     from layerbuild.audit.formats import get_format
-    from layerbuild.audit.run import audit_package, is_requirements_file, settings_from
+    from layerbuild.audit.run import audit_package, is_requirements_file
+    from layerbuild.audit.settings import settings_from
     from layerbuild.config import load_config_file
     from layerbuild.errors import FindingsError, InputError
     from layerbuild.util.progress import note

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from layerbuild.config import BuildOptions, FunctionSpec, load_config_file, load_functions, merge_build_options
+from layerbuild.config import BuildOptions, load_config_file, merge_build_options
 from layerbuild.errors import InputError
 from layerbuild.model.lock import Lock
 from layerbuild.plan.algorithm import FunctionNeeds
+from layerbuild.plan.functions import FunctionSpec, load_functions
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from layerbuild.config import BuildOptions, FunctionSpec
+from layerbuild.config import BuildOptions
 from layerbuild.errors import InputError
 from layerbuild.facts.runtimes import ARCHITECTURES, RUNTIMES
 from layerbuild.model.names import is_layer_name
+from layerbuild.plan.functions import FunctionSpec
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
 REQUIREMENTS_FILE = "requirements.txt"  # what `sam build` installs for a Python function

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from layerbuild.audit.rules import Finding, finding
+from layerbuild.audit.findings import Finding, finding
 from layerbuild.errors import InputError
 from layerbuild.facts.base_libraries import provided_libraries
 from layerbuild.measure.elf import is_elf, read_elf
@@ -270,7 +270,7 @@ def check_build_tree(tree: Path, target: Target, audit_config: tuple[dict, Path 
     judged with `[tool.layerbuild.audit]` (`provided-libraries`, `ignore`, `severity`) as the audit does."""
     from dataclasses import replace
 
-    from layerbuild.audit.run import settings_from
+    from layerbuild.audit.settings import settings_from
     from layerbuild.tree.distributions import distributions_in_dir, owner_lookup
 
     table, config_path = audit_config

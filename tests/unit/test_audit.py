@@ -8,7 +8,8 @@ import zipfile
 
 import pytest
 
-from layerbuild.audit.run import Growth, audit_package, parse_size, settings_from
+from layerbuild.audit.run import audit_package
+from layerbuild.audit.settings import Growth, parse_size, settings_from
 from layerbuild.errors import InputError
 from layerbuild.model.target import Target
 from tests.conftest import run_cli

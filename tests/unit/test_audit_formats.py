@@ -11,7 +11,8 @@ import pytest
 
 from layerbuild.audit.formats import FORMATS, get_format
 from layerbuild.audit.rules import RULES
-from layerbuild.audit.run import audit_package, settings_from
+from layerbuild.audit.run import audit_package
+from layerbuild.audit.settings import settings_from
 from layerbuild.model.target import Target
 from tests.conftest import run_cli
 from tests.unit.audit_helpers import aarch64_elf, layer_zip, wheel

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from layerbuild.audit.handler_check import find_clients_in_handler
+from layerbuild.audit.checks.handlers import find_clients_in_handler
 
 SOURCE = """\
 import boto3

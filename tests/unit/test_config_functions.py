@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.config import load_functions, merge_build_options
+from layerbuild.config import merge_build_options
 from layerbuild.errors import InputError
+from layerbuild.plan.functions import load_functions
 from tests.conftest import run_cli
 
 

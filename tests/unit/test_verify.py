@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from layerbuild.audit.run import audit_package, settings_from
+from layerbuild.audit.run import audit_package
+from layerbuild.audit.settings import settings_from
 from layerbuild.measure.elf import read_elf
 from layerbuild.model.target import Target
 from layerbuild.verify.native import binary_kind, verify_package

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from layerbuild.audit.formats.interface import AuditFormat
+
 FORMATS = {
     "table": "layerbuild.audit.formats.table:TableFormat",
     "json": "layerbuild.audit.formats.json:JsonFormat",
@@ -12,7 +17,8 @@ FORMATS = {
 }
 
 
-def get_format(name: str):
+def get_format(name: str) -> AuditFormat:
     from layerbuild.util.lazy import load_choice
 
-    return load_choice(FORMATS, name, "audit format")()
+    formatter: AuditFormat = load_choice(FORMATS, name, "audit format")()
+    return formatter

@@ -6,8 +6,8 @@ values also escape `:` and `,`.
 
 from __future__ import annotations
 
+from layerbuild.audit.findings import AuditResult
 from layerbuild.audit.formats.interface import AuditFormat, location, summary_line
-from layerbuild.audit.run import AuditResult
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 

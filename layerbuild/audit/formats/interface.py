@@ -6,8 +6,7 @@ import abc
 import os
 from pathlib import Path
 
-from layerbuild.audit.rules import Finding
-from layerbuild.audit.run import AuditResult
+from layerbuild.audit.findings import AuditResult, Finding
 
 
 class AuditFormat(abc.ABC):

@@ -6,14 +6,15 @@ Being a superset of `report.json`, an audit JSON can be the next run's `--baseli
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from layerbuild.audit.findings import AuditResult
 from layerbuild.audit.formats.interface import AuditFormat
-from layerbuild.audit.run import AuditResult
 
 
-def audit_dict(result: AuditResult) -> dict:
+def audit_dict(result: AuditResult) -> dict[str, Any]:
+    from layerbuild.model.report import LayerReport, ReportFinding
     from layerbuild.report.formats.json import report_dict
-    from layerbuild.report.model import LayerReport
 
     base = report_dict(
         LayerReport(
@@ -21,7 +22,7 @@ def audit_dict(result: AuditResult) -> dict:
             target=result.target,
             target_source=result.target_source,
             layer_path=result.built_zip or result.path,
-            findings=tuple(f.to_dict() for f in result.findings),
+            findings=tuple(ReportFinding(**f.to_dict()) for f in result.findings),
         )
     )
     s = result.settings

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from layerbuild.audit.findings import AuditResult, Finding
 from layerbuild.audit.formats.interface import AuditFormat, location, target_line
 from layerbuild.audit.rules import RULES, at_or_above
-from layerbuild.audit.run import AuditResult
 
 
 class JunitFormat(AuditFormat):
@@ -27,7 +27,7 @@ class JunitFormat(AuditFormat):
             found = [f for f in result.findings if f.rule == rule.id]
             failing = [f for f in found if at_or_above(f.severity, result.settings.fail_on)]
 
-            def text(items):
+            def text(items: list[Finding]) -> str:
                 out = []
                 for f in items:
                     file, line = location(result, f)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from layerbuild.audit.findings import AuditResult
 from layerbuild.audit.formats.interface import AuditFormat, summary_line, target_line
-from layerbuild.audit.run import AuditResult
 from layerbuild.util.units import human_bytes
 
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}

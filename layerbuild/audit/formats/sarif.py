@@ -8,12 +8,13 @@ the inner path in `properties.packagePath`.
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import quote
 
 from layerbuild import __version__
+from layerbuild.audit.findings import AuditResult
 from layerbuild.audit.formats.interface import AuditFormat, location, target_line
 from layerbuild.audit.rules import RULES
-from layerbuild.audit.run import AuditResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -39,7 +40,7 @@ class SarifFormat(AuditFormat):
         for f in result.findings:
             file, line = location(result, f)
             # A URI reference: relative paths stay relative (GitHub maps them to the repository).
-            physical: dict = {"artifactLocation": {"uri": quote(file)}}
+            physical: dict[str, Any] = {"artifactLocation": {"uri": quote(file)}}
             if line:
                 physical["region"] = {"startLine": line}
             item = {

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import io
 
+from layerbuild.audit.findings import AuditResult, Finding
 from layerbuild.audit.formats.interface import AuditFormat, summary_line, target_line
-from layerbuild.audit.rules import Finding
-from layerbuild.audit.run import AuditResult
 from layerbuild.util.units import human_bytes
 
 
@@ -85,8 +84,9 @@ class TableFormat(AuditFormat):
         if growth_title:
             say(growth_title)
             growth = Table(show_edge=False)
-            for col, justify in (("package", "left"), ("before", "right"), ("after", "right"), ("change", "right")):
-                growth.add_column(col, justify=justify)
+            growth.add_column("package", justify="left")
+            for col in ("before", "after", "change"):
+                growth.add_column(col, justify="right")
             for row in growth_rows:
                 growth.add_row(*map(Text, row))
             console.print(growth)

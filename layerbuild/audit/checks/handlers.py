@@ -1,4 +1,4 @@
-"""Find AWS SDK clients created inside a Lambda handler function (a cold-start anti-pattern).
+"""AWS SDK clients created inside a Lambda handler function (LB501, a cold-start anti-pattern).
 
 A client made in the handler is rebuilt on every invocation (loading botocore's service model, new
 connection pool); made at module level it is built once per execution environment and reused.
@@ -12,6 +12,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from layerbuild.model.inventory import Inventory, is_test_file
+
+if TYPE_CHECKING:
+    from layerbuild.audit.checks.contents import Files
+    from layerbuild.audit.findings import Finding
 
 _FACTORIES = ("client", "resource")
 # Parameter names that mark a function as a handler when no handler name is given.
@@ -120,3 +128,29 @@ def find_clients_in_handler(source: str, filename: str, handler: str | None = No
             if isinstance(node, ast.Call) and _is_client_call(node, names):
                 found.append(ClientInHandler(filename, node.lineno, fn.name, ast.unparse(node)))
     return sorted(found, key=lambda c: c.line)
+
+
+def handler_sources(kind: str, inv: Inventory, files: Files) -> list[tuple[str, str]]:
+    """(path, source) of the function's own modules: .py files no distribution owns, outside python/."""
+    if kind != "function":
+        return []
+    out = []
+    for path in inv.unowned_files:
+        p = PurePosixPath(path)
+        if p.suffix != ".py" or is_test_file(path) or "site-packages" in p.parts or len(p.parts) > 3:
+            continue
+        out.append((path, files.read(path).decode("utf-8", errors="replace")))
+    return out
+
+
+def check_handlers(sources: list[tuple[str, str, str | None]]) -> list[Finding]:
+    """LB501 for each client made inside a handler; `sources` are (path, text, handler name or None)."""
+    from layerbuild.audit.findings import finding
+
+    out = []
+    for path, text, function in sources:
+        for hit in find_clients_in_handler(text, path, function):
+            out.append(
+                finding("LB501", f"{hit.call} in {hit.function}() runs on every invocation", file=path, line=hit.line)
+            )
+    return out
