@@ -160,11 +160,9 @@ def build(
     if measure_imports:
         # Opt-in: a cached rebuild takes about a second, measuring imports takes seconds to minutes.
         from layerbuild.report.assemble import with_cold_start
-        from layerbuild.report.formats.json import JsonFormat
-        from layerbuild.util.atomic import write_atomic
+        from layerbuild.report.sidecar import write_report_json
 
         report = with_cold_start(report, result.zip_path)
-        text = JsonFormat().render(report)
-        write_atomic(result.report_path, lambda tmp: tmp.write_text(text))
+        write_report_json(report, result.report_path)
     click.echo(get_format(fmt).render(report), nl=False)
     click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}  (report: {result.report_path})", err=True)

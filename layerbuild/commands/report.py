@@ -51,7 +51,7 @@ def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None
     """
     from pathlib import Path
 
-    from layerbuild.measure.coldstart import parse_memory_list
+    from layerbuild.measure.cost_model import parse_memory_list
     from layerbuild.report import get_format
     from layerbuild.report.assemble import report_for_path
     from layerbuild.util.progress import step

@@ -1,19 +1,14 @@
-"""What each dependency costs at cold start: measured import times, and a modelled time and price per memory size.
+"""What each dependency costs at cold start, measured: import time per distribution and for the whole layer.
 
-Measured: for every distribution, its top-level modules are imported in a fresh interpreter of the
-target's minor version, with `-X importtime`, `-S` (no site-packages of this machine) and only the layer
-on `sys.path`, with `PYTHONDONTWRITEBYTECODE=1` (Lambda's /opt is read-only, so modules without a valid
-.pyc are compiled on every cold start). Several runs, the median is kept. Importing runs the layer's code,
-just as Lambda would.
-
-Modelled (docs/cold-start-model.md): import work is single-threaded CPU work, and Lambda gives a function
-memory/1,769 of a vCPU, so below 1,769 MB the measured time stretches by 1,769/memory; above, more
-vCPUs do not speed one thread up. The cost is the billed init duration × memory × the price per GB-s.
+For every distribution, its top-level modules are imported in a fresh interpreter of the target's minor
+version, with `-X importtime`, `-S` (no site-packages of this machine) and only the layer on `sys.path`,
+with `PYTHONDONTWRITEBYTECODE=1` (Lambda's /opt is read-only, so modules without a valid .pyc are
+compiled on every cold start). Several runs, the median is kept. Importing runs the layer's code, just
+as Lambda would. The modelled time and price per memory size are in cost_model.py.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 import re
@@ -21,106 +16,17 @@ import statistics
 import subprocess
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from layerbuild.errors import InputError
-from layerbuild.facts.limits import MAX_INIT_MS, MAX_MEMORY_MB, MEMORY_MB_PER_VCPU, MIN_MEMORY_MB
-from layerbuild.facts.prices import PRICES
-from layerbuild.measure.inventory import UNOWNED, Inventory
+from layerbuild.model.coldstart import ImportMeasurement, PackageImport, not_measured
+from layerbuild.model.inventory import UNOWNED, Inventory
 from layerbuild.model.target import Target
 
-DEFAULT_MEMORY_MB = (128, 256, 512, 1024, 1769, 3008)
 DEFAULT_RUNS = 5
 # Top-level names that are never imported by an application: importing them measures nothing useful.
 _NOT_IMPORTED = frozenset({"tests", "test", "conftest", "setup", "docs", "examples", "benchmarks"})
 _MARKER = "@@layerbuild-imports-start"
 _LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
-
-
-@dataclass(frozen=True)
-class PackageImport:
-    name: str  # distribution (normalized)
-    modules: tuple[str, ...]  # the top-level modules imported
-    import_ms: float | None  # median over the runs; None when nothing importable or every run failed
-    runs_ms: tuple[float, ...] = ()
-    error: str | None = None  # the first import error, one line
-
-
-@dataclass(frozen=True)
-class ImportMeasurement:
-    measured: bool
-    note: str  # how it was measured, or clearly why not
-    python: str | None = None  # e.g. "3.11.2"
-    runs: int = 0
-    packages: tuple[PackageImport, ...] = ()
-    layer_import_ms: float | None = None  # every module at once: shared dependencies counted once
-
-    @property
-    def import_ms(self) -> dict[str, float]:
-        return {p.name: p.import_ms for p in self.packages if p.import_ms is not None}
-
-
-@dataclass(frozen=True)
-class ColdStartEstimate:
-    memory_mb: int
-    arch: str
-    vcpu: float  # CPU share at this memory
-    init_ms: float  # modelled import time at this memory
-    billed_ms: int  # rounded up to the billing granularity
-    usd_per_million: float  # cost of that init duration for 1M cold starts (requests not included)
-
-    @property
-    def over_init_limit(self) -> bool:
-        """Past Lambda's 10 s init limit: init is retried inside the first invoke instead."""
-        return self.init_ms > MAX_INIT_MS
-
-
-def not_measured(reason: str) -> ImportMeasurement:
-    return ImportMeasurement(measured=False, note=f"not measured: {reason}")
-
-
-def parse_memory_list(text: str | None) -> tuple[int, ...]:
-    """`"128,512,1769"` → (128, 512, 1769); each between Lambda's 128 and 10,240 MB."""
-    if not text:
-        return DEFAULT_MEMORY_MB
-    sizes = []
-    for part in text.split(","):
-        part = part.strip().lower().removesuffix("mb").strip()
-        if not part:
-            continue
-        if not part.isdigit() or not MIN_MEMORY_MB <= int(part) <= MAX_MEMORY_MB:
-            raise InputError(
-                f"--memory {text!r}: each size must be a whole number of MB from {MIN_MEMORY_MB} "
-                f"to {MAX_MEMORY_MB}, e.g. --memory 128,512,1769"
-            )
-        sizes.append(int(part))
-    if not sizes:
-        raise InputError(f"--memory {text!r} names no memory size: e.g. --memory 128,512,1769")
-    return tuple(sorted(set(sizes)))
-
-
-def vcpu_share(memory_mb: int) -> float:
-    return memory_mb / MEMORY_MB_PER_VCPU
-
-
-def estimate(
-    import_ms: float, memory_mb: tuple[int, ...] = DEFAULT_MEMORY_MB, arches: tuple[str, ...] = ("x86_64", "arm64")
-) -> tuple[ColdStartEstimate, ...]:
-    """The modelled init time and its price for 1M cold starts, per memory size and architecture.
-
-    init_ms = import_ms × max(1, 1769 / memory); billed = ceil(init_ms);
-    usd per 1M = billed / 1000 s × memory / 1024 GB × price per GB-s × 1,000,000.
-    """
-    rows = []
-    for arch in arches:
-        price = PRICES[arch]
-        for memory in memory_mb:
-            init_ms = import_ms * max(1.0, MEMORY_MB_PER_VCPU / memory)
-            billed = math.ceil(init_ms - 1e-9)
-            usd = billed / 1000 * memory / 1024 * price.usd_per_gb_second * 1_000_000
-            rows.append(ColdStartEstimate(memory, arch, round(vcpu_share(memory), 3), init_ms, billed, usd))
-    return tuple(rows)
 
 
 def _import_script(modules: list[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 ELF_MAGIC = b"\x7fELF"
 # e_machine names from pyelftools -> the machine names of wheel tags and targets.
@@ -59,6 +60,7 @@ def read_elf(data: bytes) -> ElfInfo | None:
                             version = (int(m.group(1)), int(m.group(2)))
                             best = version if best is None or version > best else best
             elif isinstance(section, DynamicSection):
+                tag: Any  # pyelftools sets needed/runpath/rpath per tag kind, untyped
                 for tag in section.iter_tags():
                     if tag.entry.d_tag == "DT_NEEDED":
                         needed.append(tag.needed)

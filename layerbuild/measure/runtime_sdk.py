@@ -41,7 +41,7 @@ def _marker_environment(target: Target) -> dict[str, str]:
     """PEP 508 marker values on the target's runtime (what its SDK's pip saw)."""
     from packaging.markers import default_environment
 
-    env: dict[str, str] = dict(default_environment())
+    env = {key: str(value) for key, value in default_environment().items()}
     env.update(
         {
             "python_version": target.python_version,

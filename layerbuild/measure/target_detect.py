@@ -60,9 +60,9 @@ def target_from_wheel_tags(path: Path) -> tuple[str | None, str | None]:
             match = _CP_TAG.match(tag)
             if match and f"python3.{match.group(1)}" in RUNTIMES:
                 runtimes[f"python3.{match.group(1)}"] += 1
-            for machine, arch in _MACHINE_TO_ARCH.items():
+            for machine, arch_name in _MACHINE_TO_ARCH.items():
                 if tag.endswith("_" + machine):
-                    arches[arch] += 1
+                    arches[arch_name] += 1
     runtime = runtimes.most_common(1)[0][0] if runtimes else None
     arch = arches.most_common(1)[0][0] if arches else None
     return runtime, arch
@@ -71,28 +71,28 @@ def target_from_wheel_tags(path: Path) -> tuple[str | None, str | None]:
 def detect_target(path: str | Path, runtime: str | None = None, arch: str | None = None) -> tuple[Target | None, str]:
     """(target, source): source is "flags", "zip name", "wheel tags", a "+"-joined mix, or "unknown"."""
     path = Path(path)
-    found = {"runtime": runtime, "arch": arch}
     used: list[str] = ["flags"] if (runtime or arch) else []
 
     def fill(source: str, rt: str | None, ar: str | None) -> None:
+        nonlocal runtime, arch
         took = False
-        if not found["runtime"] and rt:
-            found["runtime"], took = rt, True
-        if not found["arch"] and ar:
-            found["arch"], took = ar, True
+        if not runtime and rt:
+            runtime, took = rt, True
+        if not arch and ar:
+            arch, took = ar, True
         if took:
             used.append(source)
 
-    if not (found["runtime"] and found["arch"]):
+    if not (runtime and arch):
         named = parse_target_from_name(path.name)
         if named:
             fill("zip name", named.runtime, named.arch)
-    if not (found["runtime"] and found["arch"]):
+    if not (runtime and arch):
         fill("wheel tags", *target_from_wheel_tags(path))
-    if not found["runtime"]:
+    if not runtime:
         return None, "unknown"
     # Pure-Python layers carry no architecture: they run on both, so the default is as good as any.
-    if not found["arch"]:
-        found["arch"] = "x86_64"
+    if not arch:
+        arch = "x86_64"
         used.append("default arch")
-    return Target(found["runtime"], found["arch"]), " + ".join(used)
+    return Target(runtime, arch), " + ".join(used)

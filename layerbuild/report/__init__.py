@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from layerbuild.report.formats.interface import Format
+
 FORMATS = {
     "table": "layerbuild.report.formats.table:TableFormat",
     "json": "layerbuild.report.formats.json:JsonFormat",
@@ -10,7 +15,8 @@ FORMATS = {
 }
 
 
-def get_format(name: str):
+def get_format(name: str) -> Format:
     from layerbuild.util.lazy import load_choice
 
-    return load_choice(FORMATS, name, "report format")()
+    chosen: type[Format] = load_choice(FORMATS, name, "report format")
+    return chosen()

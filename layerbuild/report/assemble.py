@@ -1,21 +1,25 @@
 """Assemble a LayerReport for any layer zip, function zip or folder (built by us or not).
 
-Sizes come from inventory.py, the target from target_detect.py, import times and the cost model from
-coldstart.py. When the zip has the report.json our build wrote beside it (same sha256), what slimming
-removed and the bytecode mode are taken from there: the zip alone cannot say what is no longer in it.
+Sizes come from measure/inventory.py, the target from measure/target_detect.py, import times from
+measure/coldstart.py and the modelled cost from measure/cost_model.py. When the zip has the report.json
+our build wrote beside it (same sha256; sidecar.py), what slimming removed and the bytecode mode are taken
+from there: the zip alone cannot say what is no longer in it.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from layerbuild.measure.coldstart import DEFAULT_MEMORY_MB, DEFAULT_RUNS, estimate, measure_imports, not_measured
-from layerbuild.measure.inventory import Inventory, inventory_of
+from layerbuild.measure.coldstart import DEFAULT_RUNS, measure_imports
+from layerbuild.measure.cost_model import DEFAULT_MEMORY_MB, estimate
+from layerbuild.measure.inventory import inventory_of
 from layerbuild.measure.target_detect import detect_target
-from layerbuild.report.model import LayerReport
+from layerbuild.model.coldstart import not_measured
+from layerbuild.model.inventory import Inventory
+from layerbuild.model.report import LayerReport
+from layerbuild.report.sidecar import read_build_report, removed_rows_of
 
 _PYC_TAG = re.compile(r"\.cpython-3(\d+)(?:\.opt-\d)?\.pyc$")
 
@@ -36,18 +40,6 @@ def detect_bytecode(inventory: Inventory) -> tuple[str, str | None]:
     return ("only" if len(bare) >= len(pycs) / 2 else "alongside"), python
 
 
-def _build_report_beside(path: Path, sha256: str) -> dict | None:
-    """The build's `NAME.report.json` next to `NAME.zip`, when it describes these exact bytes."""
-    sidecar = path.with_name(path.name.removesuffix(".zip") + ".report.json")
-    try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or (data.get("layer") or {}).get("sha256") != sha256:
-        return None
-    return data
-
-
 def with_cold_start(
     report: LayerReport,
     path: Path,
@@ -62,7 +54,7 @@ def with_cold_start(
     else:
         imports = not_measured("skipped (--no-measure)")
     estimates = estimate(imports.layer_import_ms, memory_mb) if imports.layer_import_ms else ()
-    return replace(report, imports=imports, import_ms=imports.import_ms, estimates=estimates)
+    return replace(report, imports=imports, estimates=estimates)
 
 
 def report_for_path(
@@ -91,20 +83,12 @@ def report_for_path(
         bytecode_python=python,
         removed_known=False,
     )
-    built = _build_report_beside(path, sha256) if sha256 else None
+    built = read_build_report(path, sha256) if sha256 else None
     if built:
-        rows = tuple(
-            {
-                "rule": str(r["rule"]),
-                "package": str(r.get("package") or ""),
-                "files": int(r.get("files") or 0),
-                "bytes": int(r["bytes"]),
-            }
-            for r in built.get("removed") or ()
-            if isinstance(r, dict) and {"rule", "bytes"} <= r.keys()
-        )
         bytecode = built.get("bytecode") or {}
         if bytecode.get("mode"):
             mode, python = bytecode["mode"], bytecode.get("python")
-        report = replace(report, removed_rows=rows, removed_known=True, bytecode_mode=mode, bytecode_python=python)
+        report = replace(
+            report, removed=removed_rows_of(built), removed_known=True, bytecode_mode=mode, bytecode_python=python
+        )
     return with_cold_start(report, path, memory_mb=memory_mb, runs=runs, measure=measure)

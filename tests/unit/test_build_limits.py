@@ -1,9 +1,9 @@
 """A layer Lambda cannot take is never written silently."""
 
 from layerbuild.build.pipeline import _warn_about_limits
-from layerbuild.measure.inventory import DistSize, Inventory
+from layerbuild.model.inventory import DistSize, Inventory
+from layerbuild.model.report import LayerReport
 from layerbuild.model.target import Target
-from layerbuild.report.model import LayerReport
 
 
 def _report(unzipped: int, zipped: int, bytecode: str = "alongside") -> LayerReport:

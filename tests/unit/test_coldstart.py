@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from layerbuild.errors import InputError
-from layerbuild.measure.coldstart import estimate, measure_imports, parse_importtime, parse_memory_list
+from layerbuild.measure.coldstart import measure_imports, parse_importtime
+from layerbuild.measure.cost_model import estimate, parse_memory_list
 from layerbuild.measure.inventory import inventory_of
 from layerbuild.model.target import RUNTIMES, Target
 from layerbuild.report import get_format
@@ -44,8 +45,8 @@ def test_memory_cost_row_for_1769_mb_arm64_matches_a_hand_calculation():
 
 def test_the_markdown_cost_table_shows_the_hand_calculated_row():
     layer = Path(__file__)  # any existing path: the report only needs an inventory to render
-    from layerbuild.measure.inventory import Inventory
-    from layerbuild.report.model import LayerReport
+    from layerbuild.model.inventory import Inventory
+    from layerbuild.model.report import LayerReport
 
     report = LayerReport(
         inventory=Inventory(root=str(layer.parent), distributions=(), files=()),
@@ -169,7 +170,7 @@ def test_not_measured_when_native_libraries_are_for_another_architecture(tmp_pat
 
 
 def test_unknown_target_is_not_measured():
-    from layerbuild.measure.inventory import Inventory
+    from layerbuild.model.inventory import Inventory
 
     result = measure_imports(Path("."), Inventory(root=".", distributions=(), files=()), None)
     assert result.note == "not measured: the target runtime is unknown (pass --runtime)"

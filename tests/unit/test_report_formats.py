@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from layerbuild.measure.inventory import UNOWNED, inventory_of
+from layerbuild.measure.inventory import inventory_of
 from layerbuild.measure.target_detect import detect_target
-from layerbuild.model.removals import Removal, SlimResult
+from layerbuild.model.inventory import UNOWNED
+from layerbuild.model.removals import Removal
+from layerbuild.model.report import removed_rows
 from layerbuild.report import FORMATS, get_format
 from layerbuild.report.assemble import report_for_path
 from layerbuild.report.formats.markdown import MAX_CHARS
@@ -66,7 +69,7 @@ def test_markdown_report_of_a_150_package_layer_stays_under_65000_characters(tmp
     )
     from dataclasses import replace
 
-    report = replace(report, removed=SlimResult(removals), removed_known=True)
+    report = replace(report, removed=removed_rows(removals), removed_known=True)
     text = get_format("markdown").render(report)
     assert len(text) < MAX_CHARS == 65_000
     assert len([d for d in report.inventory.distributions if d.name != UNOWNED]) == 150
@@ -78,8 +81,8 @@ def test_markdown_report_of_a_150_package_layer_stays_under_65000_characters(tmp
 
 
 def test_markdown_stays_under_the_limit_even_with_thousands_of_packages_and_removals(tmp_path):
-    from layerbuild.measure.inventory import DistSize, Inventory
-    from layerbuild.report.model import LayerReport
+    from layerbuild.model.inventory import DistSize, Inventory
+    from layerbuild.model.report import LayerReport
 
     dists = tuple(
         DistSize(name="n" * 200 + str(i), version="1" * 100, unzipped_bytes=i, zipped_bytes=i, files=1)
@@ -87,7 +90,7 @@ def test_markdown_stays_under_the_limit_even_with_thousands_of_packages_and_remo
     )
     removals = tuple(Removal("r" * 200, "p" * 200 + str(i), "x", i) for i in range(5000))
     report = LayerReport(
-        inventory=Inventory(root="x", distributions=dists, files=()), target=None, removed=SlimResult(removals)
+        inventory=Inventory(root="x", distributions=dists, files=()), target=None, removed=removed_rows(removals)
     )
     assert len(get_format("markdown").render(report)) < MAX_CHARS
 
@@ -226,12 +229,12 @@ def test_build_report_beside_the_zip_supplies_what_was_removed(tmp_path):
     }
     (tmp_path / "lib-python3.12-x86_64.report.json").write_text(json.dumps(sidecar))
     report = report_for_path(zip_path, measure=False)
-    assert report.removed_summary() == sidecar["removed"] and report.bytecode_mode == "alongside"
+    assert [asdict(r) for r in report.removed] == sidecar["removed"] and report.bytecode_mode == "alongside"
     assert "1.2 KB" in get_format("html").render(report)
     # A report.json for other bytes is ignored.
     sidecar["layer"]["sha256"] = "0" * 64
     (tmp_path / "lib-python3.12-x86_64.report.json").write_text(json.dumps(sidecar))
-    assert report_for_path(zip_path, measure=False).removed_summary() == []
+    assert report_for_path(zip_path, measure=False).removed == ()
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])

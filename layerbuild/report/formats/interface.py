@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 
-from layerbuild.report.model import LayerReport
+from layerbuild.model.report import LayerReport
 
 
 class Format(abc.ABC):
@@ -16,7 +16,6 @@ class Format(abc.ABC):
     """
 
     name: str = "format"
-    is_machine_readable: bool = False
 
     @abc.abstractmethod
     def render(self, report: LayerReport) -> str:

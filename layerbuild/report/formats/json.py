@@ -1,12 +1,18 @@
-"""The report JSON (schema_version 1): see docs/report-schema.md. Fields are added, never renamed."""
+"""The report JSON (schema_version 1): see docs/report-schema.md. Fields are added, never renamed.
+
+`report_dict` is the one place a LayerReport becomes JSON: `report --format json`, the build's
+report.json (report/sidecar.py) and the audit JSON (a superset) all go through it.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from typing import Any
 
-from layerbuild.measure.inventory import UNOWNED
+from layerbuild.model.inventory import UNOWNED
+from layerbuild.model.report import BuildSummary, ImportCheckSummary, LayerReport
 from layerbuild.report.formats.interface import Format
-from layerbuild.report.model import LayerReport
 
 SCHEMA_VERSION = 1
 # A function zip can hold tens of thousands of files no dist-info owns: list the largest, count all.
@@ -14,7 +20,7 @@ MAX_UNOWNED_LISTED = 1000
 LARGEST_FILES_LISTED = 5
 
 
-def _cold_start(report: LayerReport) -> dict:
+def _cold_start(report: LayerReport) -> dict[str, Any]:
     from layerbuild.facts.prices import PRICES_AS_OF, PRICES_REGION, PRICES_SOURCE
 
     imports = report.imports
@@ -41,7 +47,46 @@ def _cold_start(report: LayerReport) -> dict:
     }
 
 
-def report_dict(report: LayerReport) -> dict:
+def _bytecode(report: LayerReport) -> dict[str, Any]:
+    out: dict[str, Any] = {"mode": report.bytecode_mode, "python": report.bytecode_python}
+    detail = report.bytecode_detail
+    if detail is not None:
+        out["pyc_files"] = detail.pyc_files
+        if detail.reason:
+            out.update(
+                {
+                    "reason": detail.reason,
+                    "sources_without_pyc": detail.sources_without_pyc,
+                    "budget_bytes": detail.budget_bytes,
+                }
+            )
+    return out
+
+
+def _import_check(check: ImportCheckSummary) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "python": check.python,
+        "skipped": check.skipped,
+        "modules": check.modules,
+        "failures": list(check.failures),
+        "warnings": list(check.warnings),
+    }
+    if check.imported_after:  # module -> the module imported before it (it loads only through that one)
+        out["imported_after"] = dict(check.imported_after)
+    if check.skipped_modules:
+        out["skipped_modules"] = list(check.skipped_modules)
+    return out
+
+
+def _build(build: BuildSummary) -> dict[str, Any]:
+    return {
+        "cached": build.cached,
+        "built_in_container": list(build.built_in_container),
+        "imports_verified": None if build.imports_verified is None else _import_check(build.imports_verified),
+    }
+
+
+def report_dict(report: LayerReport) -> dict[str, Any]:
     inv = report.inventory
     target = report.target
     imports = {p.name: p for p in report.imports.packages} if report.imports else {}
@@ -87,18 +132,22 @@ def report_dict(report: LayerReport) -> dict:
         "unowned_files": [{"path": p, "bytes": b} for p, b in unowned[:MAX_UNOWNED_LISTED]],
         "unowned_files_total": len(unowned),
         "skipped_special_paths": [{"path": p, "kind": k} for p, k in inv.skipped_special[:MAX_UNOWNED_LISTED]],
-        "removed": report.removed_summary(),
+        "removed": [asdict(r) for r in report.removed],
         "removed_known": report.removed_known,
-        "bytecode": {"mode": report.bytecode_mode, "python": report.bytecode_python, **report.bytecode_detail},
+        "bytecode": _bytecode(report),
         "cold_start": _cold_start(report),
-        "findings": list(report.findings),
-        **report.extra,
+        "findings": [asdict(f) for f in report.findings],
+        **(_build(report.build) if report.build is not None else {}),
     }
+
+
+def report_json(report: LayerReport) -> str:
+    """The report JSON as text, as `report.json` holds it."""
+    return json.dumps(report_dict(report), indent=2) + "\n"
 
 
 class JsonFormat(Format):
     name = "json"
-    is_machine_readable = True
 
     def render(self, report: LayerReport) -> str:
-        return json.dumps(report_dict(report), indent=2, sort_keys=False) + "\n"
+        return report_json(report)

@@ -6,9 +6,10 @@ MAX_CHARS by showing the largest rows of each section and collapsing the tail in
 
 from __future__ import annotations
 
-from layerbuild.measure.inventory import UNOWNED
+from layerbuild.model.coldstart import ColdStartEstimate
+from layerbuild.model.inventory import UNOWNED
+from layerbuild.model.report import LayerReport
 from layerbuild.report.formats.interface import Format
-from layerbuild.report.model import LayerReport
 from layerbuild.util.units import human_bytes
 
 MAX_CHARS = 65_000
@@ -73,7 +74,7 @@ def _cold_start(report: LayerReport) -> list[str]:
             "| memory | vCPU | init | " + " | ".join(f"$ / 1M {a}" for a in arches) + " |",
             "|--:|--:|--:|" + "--:|" * len(arches),
         ]
-        by_memory: dict[int, dict] = {}
+        by_memory: dict[int, dict[str, ColdStartEstimate]] = {}
         for e in report.estimates:
             by_memory.setdefault(e.memory_mb, {})[e.arch] = e
         for memory, row in sorted(by_memory.items()):
@@ -88,7 +89,7 @@ def _cold_start(report: LayerReport) -> list[str]:
 
 
 def _removed(report: LayerReport, rows: int) -> list[str]:
-    summary = sorted(report.removed_summary(), key=lambda r: -r["bytes"])
+    summary = sorted(report.removed, key=lambda r: -r.bytes)
     if not summary:
         return (
             []
@@ -97,13 +98,13 @@ def _removed(report: LayerReport, rows: int) -> list[str]:
         )
     lines = ["### Removed by the build", "", "| rule | package | files | bytes |", "|---|---|--:|--:|"]
     for r in summary[:rows]:
-        lines.append(f"| {cell(r['rule'])} | {cell(r['package'] or '-')} | {r['files']} | {human_bytes(r['bytes'])} |")
+        lines.append(f"| {cell(r.rule)} | {cell(r.package or '-')} | {r.files} | {human_bytes(r.bytes)} |")
     rest = summary[rows:]
     if rest:
         lines.append(
-            f"| *{len(rest)} more* | | {sum(r['files'] for r in rest)} | {human_bytes(sum(r['bytes'] for r in rest))} |"
+            f"| *{len(rest)} more* | | {sum(r.files for r in rest)} | {human_bytes(sum(r.bytes for r in rest))} |"
         )
-    lines.append(f"| **total** | | | **{human_bytes(sum(r['bytes'] for r in summary))}** |")
+    lines.append(f"| **total** | | | **{human_bytes(report.removed_bytes)}** |")
     return lines
 
 

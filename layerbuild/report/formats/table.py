@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 
+from layerbuild.model.coldstart import ColdStartEstimate
+from layerbuild.model.report import LayerReport
 from layerbuild.report.formats.interface import Format
-from layerbuild.report.model import LayerReport
 from layerbuild.util.units import human_bytes
 
 _NUMBERS = frozenset({2, 3, 4, 5})  # unzipped, zipped, files, import: right-aligned
@@ -84,7 +85,7 @@ def _cold_start_rows(report: LayerReport) -> tuple[str, list[str], list[list[str
         note = f"import: {imports.note}"
     if not report.estimates:
         return note, [], []
-    by_memory: dict[int, dict[str, object]] = {}
+    by_memory: dict[int, dict[str, ColdStartEstimate]] = {}
     for e in report.estimates:
         by_memory.setdefault(e.memory_mb, {})[e.arch] = e
     arches = sorted({e.arch for e in report.estimates}, key=lambda a: a != "x86_64")
@@ -130,7 +131,15 @@ def skipped_special_note(special: tuple[tuple[str, str], ...], shown: int = 5) -
     )
 
 
-def _render_rich(width, title, header, rows, total, cold, notes) -> str:
+def _render_rich(
+    width: int | None,
+    title: str,
+    header: list[str],
+    rows: list[list[str]],
+    total: list[str],
+    cold: tuple[str, list[str], list[list[str]]] | None,
+    notes: list[str],
+) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
