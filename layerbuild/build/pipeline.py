@@ -1,0 +1,238 @@
+"""Run the stages in order: resolve → install → remove runtime-provided → slim → bytecode → import
+smoke test → package → inventory → report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from layerbuild.build.cache import BuildCache, cache_key
+from layerbuild.config import BuildOptions
+from layerbuild.errors import InputError
+from layerbuild.facts.runtime_packages import REMOVAL_RULE, RUNTIME_PROVIDED
+from layerbuild.measure.inventory import inventory_of_zip
+from layerbuild.model.lock import Lock
+from layerbuild.model.removals import Removal, SlimResult, remove_distributions
+from layerbuild.model.report import BuildSummary, BytecodeDetail, ImportCheckSummary, LayerReport, removed_rows
+from layerbuild.model.target import Target
+from layerbuild.report.sidecar import write_report_json
+from layerbuild.resolve.lockfile import install_text
+from layerbuild.resolve.requirements import read_requirements
+from layerbuild.resolve.resolver import lock_requirements
+from layerbuild.resolve.runtime_provided import runtime_provided_closure
+from layerbuild.tree.distributions import distributions_in_dir
+from layerbuild.util.atomic import write_atomic
+from layerbuild.util.progress import step, warn
+from layerbuild.zip.writer import COMPRESSOR, sha256_file, write_layer_zip
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    zip_path: Path
+    report_path: Path
+    lock: Lock
+    cached: bool
+    report: LayerReport
+
+
+def default_name(requirements: Path) -> str:
+    """The requirements file's folder name, made a valid layer name (`my app.v2` → `my-app-v2`)."""
+    from layerbuild.model.names import layer_name_from
+
+    return layer_name_from(requirements.resolve().parent.name)
+
+
+def output_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output path {out} is a file, not a folder: pass another -o")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {out}: {exc.strerror}: pass another -o") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out} is not writable: pass another -o")
+    return out
+
+
+def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset[str], work: Path) -> dict:
+    """Install, slim, compile, verify and package into `work/layer.zip`; returns the cache entry's metadata."""
+    from layerbuild.bytecode.compile import add_bytecode, compiler_for
+    from layerbuild.install import installer_for
+    from layerbuild.slim.rules import slim_layer
+    from layerbuild.tree.records import drop_missing_rows
+    from layerbuild.verify.imports import set_aside, verify_imports
+
+    tree = work / "tree"
+    installer = installer_for(options)
+    with step(f"Installing {len(lock.pins)} packages ({installer.name})"):
+        installer.install(lock, target, tree)
+    removed = SlimResult()
+    runtime_dir = work / "runtime-provided"
+    if drop:
+        dists = [d for d in distributions_in_dir(tree) if d.name in drop]
+        if options.verify:  # the smoke test imports them after the layer, as Lambda's path does
+            set_aside(tree, dists, runtime_dir)
+        removed += remove_distributions(tree, dists, REMOVAL_RULE)
+    removed += slim_layer(tree, options)
+    bytecode = add_bytecode(tree, target, options.bytecode, compiler_for(target, installer),
+                            max_unzipped=options.max_unzipped_bytes())
+    removed += bytecode.removed
+    drop_missing_rows(tree)  # RECORD lists only what the layer holds
+    if options.verify:  # the audit's native checks: what it calls an error fails the build too
+        from layerbuild.verify.native import check_build_tree, raise_on_native_errors
+
+        with step("Checking native libraries against the Lambda base image"):
+            native = check_build_tree(tree, target, options.audit_config)
+        raise_on_native_errors(native, target)
+    verified = verify_imports(tree, target, removed.removals, options.verify, runtime_dir,
+                              skip=options.skip_import)
+    shutil.rmtree(runtime_dir, ignore_errors=True)
+    with step("Writing the layer zip"):
+        zip_path = write_layer_zip(tree, work / "layer.zip")
+    shutil.rmtree(tree, ignore_errors=True)
+    return {
+        "sha256": sha256_file(zip_path),
+        "removed": [[r.rule, r.distribution, r.path, r.bytes] for r in removed.removals],
+        "bytecode": {"mode": bytecode.mode, "python": bytecode.python, "detail": bytecode.detail()},
+        "imports_verified": verified.as_meta(),
+        "target": [target.runtime, target.arch],
+        # packages built in the build container (--backend auto/container); the others came as wheels
+        "built_in_container": list(installer.built_in_container),
+    }
+
+
+def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> None:
+    """A layer Lambda cannot take is still written (it may be split later), but never silently."""
+    from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
+    from layerbuild.util.units import human_bytes
+
+    inv = report.inventory
+    limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
+    what = ("Lambda's limit of" if max_unzipped is None else "the --max-unzipped budget of")
+    if inv.unzipped_bytes > limit:
+        biggest = ", ".join(f"{d.name} {human_bytes(d.unzipped_bytes)}" for d in inv.distributions[:3])
+        hint = "; --bytecode only is smaller" if report.bytecode_mode == "alongside" else ""
+        warn(f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over {what} "
+             f"{limit:,} bytes for a function and all its layers (biggest: {biggest}): "
+             f"split it with `layerbuild plan`, or leave packages out{hint}")
+    elif inv.zip_file_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
+        warn(f"{report.layer_path} is {human_bytes(inv.zip_file_bytes)} zipped: publishing it needs an S3 bucket "
+             "(layerbuild publish --s3-bucket)")
+
+
+def _warn_about_runtime_sdk(report: LayerReport) -> None:
+    """One line per package that replaces, on Lambda's sys.path, a dependency of the runtime's boto3/botocore
+    with a version the SDK does not accept (runtime_sdk.py; the audit reports it as LB403)."""
+    from layerbuild.measure.runtime_sdk import shadowed
+    from layerbuild.model.inventory import UNOWNED
+
+    if report.target is None:
+        return
+    layer = {d.name: d.version for d in report.inventory.distributions if d.name != UNOWNED}
+    for s in shadowed(layer, report.target):
+        warn(f"{s.message}: pin {s.package}{s.specifier} if the packages that need it allow, or ship boto3 and "
+             "botocore in the layer (--keep-runtime-packages)")
+
+
+def _refuse_empty_layer(path: Path, lock: Lock, drop: frozenset[str], target: Target) -> None:
+    """A layer with no package in it is a mistake, never a 22-byte zip and exit 0."""
+    if lock.names() - drop:
+        return
+    where = f"{target.runtime} {target.arch}"
+    if not lock.pins:
+        raise InputError(f"no requirement in {path} applies to {where} (their markers exclude it): "
+                         "the layer would be empty; check the markers or the --runtime")
+    listed = sorted(p.name for p in lock.pins if p.direct) or sorted(lock.names())
+    raise InputError(f"everything {path} lists ({', '.join(listed)}) is provided by the {target.runtime} runtime, "
+                     "so the layer would be empty: pass --keep-runtime-packages to ship your own version")
+
+
+def local_sources_digest(lock: Lock) -> str | None:
+    """Digest of the files of every local project the lock installs (`name @ file:///…`): an edit in a
+    monorepo's `libs/common` must give a new layer, though the lock's text is the same."""
+    from layerbuild.resolve.local_projects import path_of_url, tree_digest
+
+    local = sorted(p.source for p in lock.pins if p.source and p.source.startswith("file:"))
+    return tree_digest([Path(path_of_url(url)) for url in local]) if local else None
+
+
+def _build_summary(meta: dict, cached: bool) -> BuildSummary:
+    """What only the build knows, for the report, from the cache entry's metadata."""
+    containers = tuple(meta.get("built_in_container") or ())
+    v = meta.get("imports_verified")
+    if v is None:
+        return BuildSummary(cached, containers)
+    check = ImportCheckSummary(
+        python=v["python"],
+        skipped=v["skipped"],
+        modules=v["modules"],
+        failures=tuple(v["failures"]),
+        warnings=tuple(v["warnings"]),
+        imported_after=tuple((v.get("imported_after") or {}).items()),
+        skipped_modules=tuple(v.get("skipped_modules") or ()),
+    )
+    return BuildSummary(cached, containers, check)
+
+
+def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
+    target = Target(options.runtime, options.arch)
+    if target.deprecated_on:
+        warn(f"{target.runtime} is deprecated since {target.deprecated_on}: new functions cannot use it; "
+             "plan a move to a newer runtime")
+    from layerbuild.bytecode.compile import bytecode_key
+    from layerbuild.slim.rules import patterns_of
+
+    patterns_of(options)  # a malformed --keep/--drop fails before any work
+    max_unzipped = options.max_unzipped_bytes()  # and so does a malformed --max-unzipped
+    reqs = read_requirements(requirements)
+    if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
+        from layerbuild.model.names import check_layer_name
+
+        check_layer_name(options.name, "--name")
+    name = options.name or default_name(reqs.path)
+    out = output_dir(options.output)
+    with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
+        lock = lock_requirements(reqs, target)
+    drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
+    _refuse_empty_layer(reqs.path, lock, drop, target)
+    cache = cache or BuildCache()
+    key = cache_key({"lock": install_text(lock), "from_source": lock.build_from_source,
+                     "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
+                     "target": target.slug, "options": options.cache_parts(),
+                     "bytecode_python": bytecode_key(options.bytecode, target),
+                     "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"), "compressor": COMPRESSOR})
+    entry = cache.get(key)
+    cached = entry is not None
+    if entry is None:
+        work = cache.staging()
+        try:
+            meta = _assemble(lock, target, options, drop, work)
+            entry = cache.commit(key, work, meta)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    zip_out = out / f"{name}-{target.slug}.zip"
+    report_out = out / f"{name}-{target.slug}.report.json"
+    here = os.path.abspath(out)
+    if any(os.path.dirname(os.path.normpath(os.path.abspath(p))) != here for p in (zip_out, report_out)):
+        raise InputError(f"layer name {name!r} would write outside {out}: use letters, digits, - and _")
+    write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
+    meta = entry.meta
+    report = LayerReport(
+        inventory=inventory_of_zip(zip_out),
+        target=target,
+        target_source="flags",
+        layer_path=str(zip_out),
+        sha256=meta["sha256"],
+        removed=removed_rows(Removal(*r) for r in meta["removed"]),
+        bytecode_mode=meta["bytecode"]["mode"],
+        bytecode_python=meta["bytecode"]["python"],
+        bytecode_detail=BytecodeDetail(**meta["bytecode"]["detail"]) if meta["bytecode"].get("detail") else None,
+        build=_build_summary(meta, cached),
+    )
+    _warn_about_limits(report, max_unzipped)
+    _warn_about_runtime_sdk(report)
+    write_report_json(report, report_out)
+    return BuildResult(zip_out, report_out, lock, cached, report)
