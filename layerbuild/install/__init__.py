@@ -19,7 +19,7 @@ def installer_for(options: BuildOptions) -> Installer:
 
         return AutoInstaller(options.image, options.network, options.bytecode)
     if options.backend == "container":
-        from layerbuild.install.container.box import ContainerInstaller
+        from layerbuild.install.container.installer import ContainerInstaller
 
         return ContainerInstaller(options.image, options.network)
     raise InputError(f"unknown backend {options.backend!r}: use auto, wheels or container")

@@ -15,13 +15,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerbuild.errors import DockerUnavailable, InstallError, NoCompatibleWheelError
-from layerbuild.install.container.box import ContainerInstaller, _merge
+from layerbuild.install.container.installer import ContainerInstaller, merge
 from layerbuild.install.interface import Installer
 from layerbuild.install.wheels import WheelsInstaller
 from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
+
+if TYPE_CHECKING:
+    from layerbuild.bytecode.compilers import Compiler
 
 
 class AutoInstaller(Installer):
@@ -43,14 +47,14 @@ class AutoInstaller(Installer):
 
         reasons: dict[str, str] = {}
         for name in from_source:
-            reason = probe(lock.get(name), lock) or self._built_here(lock, target, dest, name)
+            reason = probe(lock.pin(name), lock) or self._built_here(lock, target, dest, name)
             if reason:
                 reasons[name] = reason
                 note(f"{name} must be compiled for Lambda: {reason}")
         need_container = sorted(reasons)
         if not need_container:
             return
-        names = ", ".join(f"{n} {lock.get(n).version or ''}".strip() for n in need_container)
+        names = ", ".join(f"{n} {lock.pin(n).version or ''}".strip() for n in need_container)
         why = (
             reasons[need_container[0]]
             if len(need_container) == 1
@@ -68,12 +72,13 @@ class AutoInstaller(Installer):
             raise DockerUnavailable(f"{exc}; or pin versions that have wheels") from None
         self.built_in_container = container.built_in_container
 
-    def compiler(self, target: Target):
-        """The bytecode seam (bytecode.compiler_for): this machine's interpreter of the target's version
-        when there is one (None here lets bytecode.py find it); else the build image's Python, when an
+    def compiler(self, target: Target) -> Compiler | None:
+        """This machine's interpreter of the target's version when there is one (None here lets the
+        bytecode stage find it); else the build image's Python, when an
         engine answers and either .pyc were asked for explicitly, a container was used already, or the
         image is present. A build image is never pulled only for bytecode `auto` might have skipped."""
-        from layerbuild.install.container.box import ContainerCompiler, engine_client
+        from layerbuild.install.container.compiler import ContainerCompiler
+        from layerbuild.install.container.engine import engine_client
         from layerbuild.util.interpreters import find_interpreter
 
         if find_interpreter(target.python_version) is not None or self.bytecode == "none":
@@ -113,6 +118,6 @@ class AutoInstaller(Installer):
                 if tool:
                     return f"its build runs {tool}"
                 return f"it does not build here ({exc})"  # missing headers or tools: the build image has them
-            _merge(tree, dest)
+            merge(tree, dest)
             shutil.rmtree(tree, ignore_errors=True)
         return None

@@ -25,7 +25,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +89,9 @@ class IndexSettings:
         return cls(indexes=indexes, find_links=tuple(dict.fromkeys(links)))
 
 
-class _Links(html.parser.HTMLParser):
+class PageLinks(html.parser.HTMLParser):
+    """The `href` of every link on a PEP 503 page, in order."""
+
     def __init__(self) -> None:
         super().__init__()
         self.hrefs: list[str] = []
@@ -106,14 +108,15 @@ def _filename_of(href: str) -> str:
     return urllib.parse.unquote(path.rsplit("/", 1)[-1])
 
 
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
+    """TLS settings as uv and pip use them: the CA bundle the environment names, else the system's."""
     bundle = os.environ.get("SSL_CERT_FILE") or os.environ.get("PIP_CERT") or os.environ.get("REQUESTS_CA_BUNDLE")
     if bundle and Path(bundle).is_file():
         return ssl.create_default_context(cafile=bundle)
     return ssl.create_default_context()
 
 
-def _request(url: str) -> urllib.request.Request:
+def index_request(url: str) -> urllib.request.Request:
     """A GET with credentials moved from the URL's user info (or netrc) into an Authorization header."""
     import base64
 
@@ -139,9 +142,9 @@ def _request(url: str) -> urllib.request.Request:
     return urllib.request.Request(clean, headers=headers)
 
 
-def _fetch(url: str, context: ssl.SSLContext) -> tuple[str, str, str]:
+def fetch_page(url: str, context: ssl.SSLContext) -> tuple[str, str, str]:
     """(final URL, content type, text) of a page."""
-    with urllib.request.urlopen(_request(url), timeout=_TIMEOUT_S, context=context) as resp:
+    with urllib.request.urlopen(index_request(url), timeout=_TIMEOUT_S, context=context) as resp:
         data = resp.read()
         if resp.headers.get("Content-Encoding") == "gzip":
             data = gzip.decompress(data)
@@ -156,7 +159,7 @@ def _files_from_page(ctype: str, text: str) -> list[tuple[str, str | None]]:
             for f in json.loads(text).get("files", ())
             if f.get("filename")
         ]
-    parser = _Links()
+    parser = PageLinks()
     parser.feed(text)
     found = []
     for href in parser.hrefs:
@@ -191,7 +194,7 @@ def _project_files(name: str, settings: IndexSettings, context: ssl.SSLContext) 
     for index in settings.indexes:
         url = index.rstrip("/") + "/" + name + "/"
         try:
-            _, ctype, text = _fetch(url, context)
+            _, ctype, text = fetch_page(url, context)
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 known = True  # the project is not on this index
@@ -209,7 +212,7 @@ def _project_files(name: str, settings: IndexSettings, context: ssl.SSLContext) 
                 known = True
             continue
         try:
-            _, ctype, text = _fetch(link, context)
+            _, ctype, text = fetch_page(link, context)
         except (OSError, ValueError):
             return None
         names += _files_from_page(ctype, text)
@@ -218,7 +221,7 @@ def _project_files(name: str, settings: IndexSettings, context: ssl.SSLContext) 
 
 
 def accepted_by_version(
-    name: str, files: Iterable[tuple[str, str | None]], accepts
+    name: str, files: Iterable[tuple[str, str | None]], accepts: Callable[[str], bool]
 ) -> tuple[set[str], dict[str, list[tuple[str, str | None]]]]:
     """(every version of `name` that has a file, {version: its wheels `accepts` takes})."""
     from packaging.utils import canonicalize_name
@@ -263,7 +266,7 @@ def list_projects(names: Iterable[str], settings: IndexSettings) -> dict[str, li
     names = sorted(set(names))
     if not names:
         return {}
-    context = _ssl_context()
+    context = ssl_context()
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
         found = list(pool.map(lambda n: _project_files(n, settings, context), names))
     return dict(zip(names, found))

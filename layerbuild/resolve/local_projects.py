@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import configparser
 import re
+import sys
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,26 +89,27 @@ def project_name(path: Path) -> str | None:
         return None
     pyproject = path / "pyproject.toml"
     if pyproject.is_file():
-        try:
+        if sys.version_info >= (3, 11):
             import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
+        else:  # Python 3.10
+            import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+        declared: object
         try:
-            name = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name")
+            declared = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name")
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-            name = None
-        if isinstance(name, str) and name.strip():
-            return canonicalize_name(name.strip())
+            declared = None
+        if isinstance(declared, str) and declared.strip():
+            return canonicalize_name(declared.strip())
     setup_cfg = path / "setup.cfg"
     if setup_cfg.is_file():
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(setup_cfg, encoding="utf-8")
-            name = parser.get("metadata", "name", fallback=None)
+            cfg_name = parser.get("metadata", "name", fallback="")
         except (configparser.Error, UnicodeDecodeError):
-            name = None
-        if name and name.strip() and "%" not in name and "attr:" not in name:
-            return canonicalize_name(name.strip())
+            cfg_name = ""
+        if cfg_name.strip() and "%" not in cfg_name and "attr:" not in cfg_name:
+            return canonicalize_name(cfg_name.strip())
     setup_py = path / "setup.py"
     if setup_py.is_file():
         try:
@@ -126,13 +128,14 @@ def local_project(spec: str, requirements_file: Path, where: str, editable: bool
     """Read a local path requirement; returns the project and the line uv gets (`name[extras] @ file:///abs ; markers`)."""
     head, sep, markers = spec.partition(";")
     head = head.strip()
-    name = None
+    name: str | None = None
     m = re.match(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<extras>\[[^\]]*\])?\s*@\s*(?P<url>\S+)$", head)
     if m:  # `name @ file:///…`
         name, extras, value = m["name"], m["extras"] or "", m["url"]
     else:
-        m = re.match(r"^(?P<value>.*?)(?P<extras>\[[^\]]*\])?$", head)
-        value, extras = m["value"], m["extras"] or ""
+        bare = re.match(r"^(?P<value>.*?)(?P<extras>\[[^\]]*\])?$", head)  # matches every string
+        assert bare is not None
+        value, extras = bare["value"], bare["extras"] or ""
     if value.startswith("file:"):
         value = path_of_url(value)
         if "://" in value:

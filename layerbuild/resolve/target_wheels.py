@@ -10,10 +10,13 @@ ships a 2_28 one.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from layerbuild.model.lock import Pin
 from layerbuild.model.target import Target
 
 
@@ -36,10 +39,10 @@ class Offered:
 
 def read_pylock(text: str) -> dict[str, Offered]:
     """uv's `pip compile --format pylock.toml` output, by normalized name."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
+    else:  # Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
     data = tomllib.loads(text)
     found: dict[str, Offered] = {}
@@ -83,10 +86,13 @@ def best_wheel(offered: Offered, target: Target, hashes: tuple[str, ...] = ()) -
     return min(fitting, key=lambda w: (target.tag_rank(w.filename), w.filename), default=None)
 
 
-def restrict_pins(pins, offered: dict[str, Offered], target: Target, from_source: set[str]):
+def restrict_pins(
+    pins: list[Pin], offered: dict[str, Offered], target: Target, from_source: set[str]
+) -> tuple[list[Pin], dict[str, str]]:
     """Each index pin keeps only the hashes of wheels the target accepts (sdist-built pins keep theirs).
     Returns (pins, {name: URL of the wheel to install})."""
-    out, urls = [], {}
+    out: list[Pin] = []
+    urls: dict[str, str] = {}
     for pin in pins:
         o = offered.get(pin.name)
         if o is None or pin.name in from_source or pin.source or not o.wheels:
@@ -101,12 +107,10 @@ def restrict_pins(pins, offered: dict[str, Offered], target: Target, from_source
     return out, urls
 
 
-def wheels_the_target_rejects(dest, target: Target, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
+def wheels_the_target_rejects(dest: Path, target: Target, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """`name version (tags)` of every installed distribution in `dest` whose WHEEL tags the target does
     not accept: the last guard that what goes into a layer runs on its runtime. Distributions in `skip`
     (built from an sdist for the target) are not checked."""
-    from pathlib import Path
-
     found = []
     for info in sorted(Path(dest).glob("*.dist-info")):
         wheel = info / "WHEEL"

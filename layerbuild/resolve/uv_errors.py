@@ -27,7 +27,7 @@ _NO_SDIST = re.compile(
 def next_from_source(stderr: str, from_source: set[str], excluded: dict[str, set[str]]) -> set[str]:
     """Packages uv says have no usable wheel (or whose every wheel-bearing version we excluded): they are
     resolved from their sdist in the next round."""
-    new: set[str] = {canonicalize_name(m["name"]) for m in _NO_WHEEL.finditer(stderr)} - from_source
+    new = {str(canonicalize_name(m["name"])) for m in _NO_WHEEL.finditer(stderr)} - from_source
     if not new:
         new = {n for n in excluded if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", stderr, re.I)}
     return new

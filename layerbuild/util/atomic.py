@@ -8,12 +8,14 @@ temporary files of killed processes are removed by the next write. Devices and p
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from layerbuild.errors import InputError
 
 
-def write_atomic(dest: Path, write) -> None:
+def write_atomic(dest: Path, write: Callable[[Path], object]) -> None:
+    """Write `dest` through `write(tmp)` on a temporary file beside it, then rename it into place."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     _sweep_dead_temps(dest)
     try:

@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import threading
+from types import FrameType
 
 
 class Terminated(BaseException):
@@ -126,7 +127,7 @@ _HANDLED = (signal.SIGTERM, signal.SIGINT) + ((signal.SIGHUP,) if hasattr(signal
 _sweeping = False  # a second signal while the first one's sweep runs must not cut it short
 
 
-def stop_signal_handler(signum, frame) -> None:
+def stop_signal_handler(signum: int, frame: FrameType | None) -> None:
     global _sweeping
     if _sweeping:
         return  # the sweep under way finishes (a frozen process left unkilled would hang forever), then raises
@@ -154,7 +155,7 @@ class handle_stop_signals:
                     pass
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         for signum, old in self._old.items():
             signal.signal(signum, old)
 

@@ -77,8 +77,9 @@ def _probe(candidate: str) -> str | None:
         known = json.loads(store.read_text())
     except (OSError, ValueError):
         known = {}
-    if is_binary and isinstance(known.get(key), str):
-        return known[key]
+    remembered = known.get(key)
+    if is_binary and isinstance(remembered, str):
+        return remembered
     try:
         out = subprocess.run(
             [candidate, "-c", "import platform; print(platform.python_version())"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 _quiet = False
@@ -25,7 +26,7 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def step(message: str):
+def step(message: str) -> Iterator[None]:
     """Shows `message` while a long step runs, then how long it took."""
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     tty = sys.stderr.isatty()

@@ -51,7 +51,7 @@ def uv_environment() -> dict[str, str]:
     return env
 
 
-def run_uv(args: list[str], *, cwd: str | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+def run_uv(args: list[str], *, cwd: str | None = None, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
     """Run uv; never raises on its exit code (callers turn failures into one line).
 
     No compiler can run in it (no_compilers.py): an sdist uv builds here must be pure Python. Safe to

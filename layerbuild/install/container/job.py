@@ -1,6 +1,6 @@
 """Runs INSIDE the build container with the image's own Python: download, build, install into /layerbuild/out.
 
-Standalone on purpose (stdlib only, Python 3.8+): it is copied into the container and never imported
+Standalone on purpose (stdlib only, Python 3.8+; annotations are never evaluated): it is copied into the container and never imported
 by layerbuild. It reads `/layerbuild/in/job.json`:
   binary       requirement lines (with --hash) whose wheels are fetched for the target's tags
   source       requirement lines (with --hash) built from their sdist with the image's compiler
@@ -27,25 +27,25 @@ ROOT = "/layerbuild"
 STEP = "layerbuild-step:"
 
 
-def step(text):
+def step(text: str) -> None:
     print(f"{STEP} {text}", flush=True)
 
 
-def pip(*args):
+def pip(*args: str) -> None:
     cmd = [sys.executable, "-m", "pip", *args]
     proc = subprocess.run(cmd, stdout=sys.stdout, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         sys.exit(proc.returncode)
 
 
-def write_lines(name, lines):
+def write_lines(name: str, lines: list[str]) -> str:
     path = os.path.join(ROOT, "in", name)
     with open(path, "w") as f:
         f.write("".join(line + "\n" for line in lines))
     return path
 
 
-def unpack_sdist(archive, dest):
+def unpack_sdist(archive: str, dest: str) -> str:
     """Unpack an sdist and return its project folder (the archive's single top folder)."""
     os.makedirs(dest)
     if archive.endswith(".zip"):
@@ -63,7 +63,7 @@ def unpack_sdist(archive, dest):
     return dest
 
 
-def main():
+def main() -> None:
     with open(os.path.join(ROOT, "in", "job.json")) as f:
         job = json.load(f)
     index = job["index_args"]
