@@ -152,7 +152,27 @@ def main() -> None:
     parser.add_argument("--no-download-cache", action="store_true")
     parser.add_argument("--extra-args", default="", help="extra layerbuild build flags, e.g. '--bytecode none'")
     parser.add_argument("--sam", default=shutil.which("sam"), help="SAM CLI to compare with [default: sam on PATH]")
+    parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="only the cold-resolve comparison for Amazon Linux 2 (benchmarks/resolve.py)",
+    )
     args = parser.parse_args()
+    if args.resolve:
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("resolve.py")),
+                "--runs",
+                str(args.runs),
+                "--runtime",
+                args.runtime,
+                "--arch",
+                args.arch,
+            ],
+            check=True,
+        )
+        return
     extra = args.extra_args.split()
 
     print(
