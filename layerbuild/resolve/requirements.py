@@ -55,13 +55,11 @@ class RequirementsInput:
     pre: bool = False
     _tmp: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list, compare=False, repr=False)
 
-    def index_args_redacted(self) -> tuple[str, ...]:
-        return tuple(redact_url(a) for a in self.index_args)
-
     @property
     def source_builds(self) -> frozenset[str]:
-        """Packages built from source whatever wheels exist: local projects and `--no-binary NAME`."""
-        return frozenset(p.name for p in self.local) | self.no_binary
+        """Packages built from source whatever wheels exist: local projects (a local wheel file is installed
+        as it is) and `--no-binary NAME`."""
+        return frozenset(p.name for p in self.local if p.path.suffix != ".whl") | self.no_binary
 
     @property
     def resolver_args(self) -> tuple[str, ...]:

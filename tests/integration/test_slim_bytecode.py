@@ -55,7 +55,8 @@ def test_safe_slim_cuts_the_medium_set_by_15_percent_and_every_import_still_pass
     assert ratio <= 0.85, f"safe is {ratio:.3f} of none"
     verified = safe["imports_verified"]
     assert verified["failures"] == [] and verified["skipped"] is None
-    assert verified["modules"] >= 15  # every top-level module of the 15 distributions
+    dists = len(safe["packages"])
+    assert verified["modules"] >= dists  # every top-level module of every distribution
     assert {r["rule"] for r in safe["removed"]} >= {"tests", "type-stubs"}
     # numpy.testing needs one file of numpy/_core/tests (a known breaker): the slim layer still has it.
     layer = tmp_path / "unzipped"
@@ -63,7 +64,7 @@ def test_safe_slim_cuts_the_medium_set_by_15_percent_and_every_import_still_pass
         zf.extractall(layer)
         assert "python/numpy/_core/tests/_natype.py" in zf.namelist()
         assert not [n for n in zf.namelist() if n.startswith("python/pandas/tests/")]
-        assert len([n for n in zf.namelist() if n.endswith(".dist-info/RECORD")]) == 15
+        assert len([n for n in zf.namelist() if n.endswith(".dist-info/RECORD")]) == dists  # none deleted
     proc = subprocess.run(
         [
             python_for("3.11"),
