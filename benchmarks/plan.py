@@ -24,7 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layerbuild.plan.algorithm import FunctionNeeds, Package, check_plan, plan_layers  # noqa: E402
+from layerbuild.plan.algorithm import plan_layers  # noqa: E402
+from layerbuild.plan.check import check_plan  # noqa: E402
+from layerbuild.plan.model import FunctionNeeds, Package  # noqa: E402
 from layerbuild.util.units import human_bytes  # noqa: E402
 
 GOAL_SECONDS = 1.0

@@ -1,7 +1,7 @@
 """Put an audit's sizes into CloudWatch, so size creep shows on a dashboard next to cold starts.
 
 One `PutMetricData` call in the configured region (profile, AWS_REGION, AWS_ENDPOINT_URL honoured via
-`aws.py`), dimensioned by layer name, runtime and architecture.
+`aws/session.py`), dimensioned by layer name, runtime and architecture.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from layerbuild.audit.findings import AuditResult
-from layerbuild.aws.session import AwsSettings, Clients, default_region, explain
+from layerbuild.aws.errors import explained
+from layerbuild.aws.session import AwsSettings, Clients, default_region
 from layerbuild.errors import InputError
 
 
@@ -48,11 +49,6 @@ def put_size_metrics(result: AuditResult, namespace: str, settings: AwsSettings 
     if not region:
         raise InputError("--cloudwatch-namespace needs a region: set AWS_REGION or a profile region")
     data = metric_data(result)
-    try:
+    with explained(region, f"putting metrics in {namespace}"):
         Clients(settings).get("cloudwatch", region).put_metric_data(Namespace=namespace, MetricData=data)
-    except Exception as exc:  # noqa: BLE001 - turned into one line when it is AWS's
-        problem = explain(exc, region, f"putting metrics in {namespace}")
-        if problem is None:
-            raise
-        raise problem from None
     return len(data)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from layerbuild.aws.session import AwsSettings, Clients, check_regions, explain
+from layerbuild.aws.errors import explained
+from layerbuild.aws.regions import check_regions, first_unexpected, in_every_region
+from layerbuild.aws.session import AwsSettings, Clients
 from layerbuild.errors import InputError, LayerbuildError
 from layerbuild.util.progress import note
 
@@ -86,8 +88,6 @@ def _prune_region(
 
 def prune_layer(name: str, options: PruneOptions) -> dict[str, list[VersionFate]]:
     """Per region, the fate of every version of layer `name`, newest first."""
-    from concurrent.futures import ThreadPoolExecutor
-
     if options.keep < 1:
         raise InputError("--keep must be at least 1: the newest version is always kept")
     check_regions(options.regions)
@@ -95,45 +95,37 @@ def prune_layer(name: str, options: PruneOptions) -> dict[str, list[VersionFate]
     clients = Clients(options.aws)
 
     def work(region: str) -> list[VersionFate]:
-        try:
+        with explained(region, f"pruning layer {name}"):
             return _prune_region(name, region, options, clients, deleted[region])
-        except LayerbuildError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - AWS errors become one line; anything else is a bug
-            error = explain(exc, region, f"pruning layer {name}")
-            if error is None:
-                raise
-            raise error from None
 
-    results, failures = {}, {}
-    with ThreadPoolExecutor(max_workers=min(8, len(options.regions))) as pool:
-        futures = {region: pool.submit(work, region) for region in options.regions}
-        for region, future in futures.items():
-            try:
-                results[region] = future.result()
-            except Exception as exc:  # noqa: BLE001 - reported together below
-                failures[region] = exc
+    results, failures = in_every_region(options.regions, work)
     if failures:
-        unexpected = [exc for exc in failures.values() if not isinstance(exc, LayerbuildError)]
-        if unexpected:
-            raise unexpected[0]
-        done = (
-            ", ".join(
-                f"{region} (deleted {', '.join(str(f.version) for f in deleted[region]) or 'none'})"
-                for region in options.regions
-                if region not in failures
-            )
-            or "none"
+        unexpected = first_unexpected(failures, LayerbuildError)
+        if unexpected is not None:
+            raise unexpected
+        raise PruneFailed(_partial_message(options.regions, deleted, failures))
+    return results
+
+
+def _partial_message(
+    regions: tuple[str, ...], deleted: dict[str, list[VersionFate]], failures: dict[str, Exception]
+) -> str:
+    done = (
+        ", ".join(
+            f"{region} (deleted {', '.join(str(f.version) for f in deleted[region]) or 'none'})"
+            for region in regions
+            if region not in failures
         )
-        partial = "; ".join(
-            f"{region} deleted {', '.join(str(f.version) for f in deleted[region])} before failing"
-            for region in failures
-            if deleted[region]
-        )
-        raise PruneFailed(
-            "prune failed — "
-            + "; ".join(str(e) for e in failures.values())
-            + f" — finished: {done}"
-            + (f"; {partial}" if partial else "")
-        )
-    return {region: results[region] for region in options.regions}
+        or "none"
+    )
+    partial = "; ".join(
+        f"{region} deleted {', '.join(str(f.version) for f in deleted[region])} before failing"
+        for region in failures
+        if deleted[region]
+    )
+    return (
+        "prune failed — "
+        + "; ".join(str(e) for e in failures.values())
+        + f" — finished: {done}"
+        + (f"; {partial}" if partial else "")
+    )

@@ -1,4 +1,4 @@
-"""boto3 sessions, retries and AWS errors, shared by `publish` and `prune`.
+"""boto3 sessions and retries, shared by `publish`, `prune` and the audit's CloudWatch metrics.
 
 boto3 is used as the user configured it: profiles (`--profile` or AWS_PROFILE), AWS_REGION /
 AWS_DEFAULT_REGION, AWS_ENDPOINT_URL (or `endpoint_url` in the profile) for a compatible endpoint.
@@ -17,49 +17,13 @@ A user's own AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (environment or profile) win over
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass
 
-from layerbuild.errors import EnvironmentProblem, InputError
+from layerbuild.errors import InputError
 
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 8
-
-# Error codes meaning "these credentials may not do this", and "these credentials are not valid (any more)".
-_ACCESS_DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "AuthorizationError",
-    "403",
-    "Forbidden",
-}
-_BAD_CREDENTIALS = {
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "RequestExpired",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-    "AuthFailure",
-    "TokenRefreshRequired",
-}
-_THROTTLED = {
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "Throttling",
-    "RequestLimitExceeded",
-    "SlowDown",
-    "429",
-}
-_REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-
-
-class AwsError(EnvironmentProblem):
-    """AWS refused or could not be reached: the message says which region, what and what to do."""
 
 
 @dataclass(frozen=True)
@@ -130,80 +94,3 @@ class Clients:
                 )
                 self._clients[key] = self._session.client(service, region_name=region, config=config)
             return self._clients[key]
-
-
-def known_regions() -> set[str]:
-    import boto3
-
-    session = boto3.session.Session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("lambda", partition_name=partition))
-    return regions
-
-
-def check_regions(regions: tuple[str, ...]) -> None:
-    """Refuse an unknown region before any call, so nothing is half-done because of a typo."""
-    if not regions:
-        raise InputError("name a region: --region eu-west-1 (or set AWS_REGION / a profile region)")
-    known = known_regions()
-    for region in regions:
-        if region not in known:
-            hint = "" if _REGION_SHAPE.match(region) else " (regions look like eu-west-1)"
-            raise InputError(f"unknown AWS region {region!r}{hint}: pass a Lambda region; if it is new, upgrade boto3")
-
-
-def error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return str(status) if status else None
-    return None
-
-
-def explain(exc: BaseException, region: str, doing: str) -> AwsError | None:
-    """One line for an AWS failure the user can act on; None for an exception that is not AWS's."""
-    import botocore.exceptions as bx
-
-    where = f"in {region}: {doing}"
-    if isinstance(exc, bx.NoCredentialsError):
-        return AwsError(
-            f"no AWS credentials found {where}: configure a profile (AWS_PROFILE), environment "
-            "variables or an instance role"
-        )
-    if isinstance(exc, (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError)):
-        return AwsError(f"AWS credentials expired {where}: log in again (e.g. `aws sso login`)")
-    if isinstance(exc, bx.ProfileNotFound):
-        return AwsError(f"AWS profile not configured: {exc}")
-    if isinstance(exc, bx.EndpointConnectionError):
-        return AwsError(
-            f"cannot reach AWS {where} ({exc.kwargs.get('endpoint_url', 'endpoint')}): check the "
-            "network, the region and AWS_ENDPOINT_URL"
-        )
-    if isinstance(exc, bx.ConnectionError):
-        return AwsError(f"connection to AWS failed {where}: {type(exc).__name__}: check the network and retry")
-    if isinstance(exc, bx.ClientError):
-        code = error_code(exc) or "error"
-        message = exc.response.get("Error", {}).get("Message") or ""
-        message = message.splitlines()[0][:200] if message else ""
-        if code in _BAD_CREDENTIALS:
-            return AwsError(
-                f"AWS credentials are expired or invalid ({code}) {where}: refresh them (log in "
-                "again or export new keys)"
-            )
-        if code in _ACCESS_DENIED:
-            return AwsError(
-                f"access denied ({code}) {where}: the credentials need permission for it"
-                + (f" — {message}" if message else "")
-            )
-        if code in _THROTTLED:
-            return AwsError(
-                f"AWS kept throttling ({code}) {where}, even after retries: try again later or raise AWS_MAX_ATTEMPTS"
-            )
-        return AwsError(f"AWS refused ({code}) {where}" + (f": {message}" if message else ""))
-    if isinstance(exc, bx.BotoCoreError):
-        return AwsError(f"AWS call failed {where}: {exc}")
-    return None

@@ -19,11 +19,9 @@ from layerbuild.build.pipeline import BuildResult, build_layer, output_dir
 from layerbuild.config import BuildOptions
 from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
-from layerbuild.plan.algorithm import LayerPlan, PlannedLayer, plan_layers
+from layerbuild.plan.algorithm import plan_layers
+from layerbuild.plan.model import LayerPlan, PlannedLayer
 from layerbuild.resolve.lockfile import lock_text
-from layerbuild.util.atomic import write_atomic
-
-PLAN_FILE = "plan.json"
 
 
 @dataclass(frozen=True)
@@ -87,36 +85,13 @@ def build_planned_layers(plan: LayerPlan, locks: dict[str, Lock], options: Build
             path.write_text(_lock_file_text(lock))
             layer_options = replace(options, name=layer.name, runtime=layer.runtime, arch=layer.arch)
             results[layer.name] = build_layer(path, layer_options)
-    data = plan_json_with_builds(plan, results)
-    plan_path = out / PLAN_FILE
-    text = json.dumps(data, indent=2) + "\n"
-    write_atomic(plan_path, lambda t: t.write_text(text))
+    from layerbuild.plan.plan_file import BuiltLayer, write_plan_file
+
+    built = {
+        name: BuiltLayer(r.zip_path, r.report_path, r.report.inventory.unzipped_bytes) for name, r in results.items()
+    }
+    plan_path, _ = write_plan_file(out, plan, built)
     return PlanBuild(plan, results, plan_path)
-
-
-def plan_json_with_builds(plan: LayerPlan, results: dict[str, BuildResult]) -> dict[str, Any]:
-    """The plan JSON with each layer's zip and its built sizes, and each function's size from them."""
-    from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES
-
-    data = plan.to_dict()
-    built: dict[str, int] = {}
-    for entry in data["layers"]:
-        result = results[entry["name"]]
-        inv = result.report.inventory
-        zipped = result.zip_path.stat().st_size
-        # "zip" is absolute so any command can read it from any folder; "zip_name" is the file next to
-        # plan.json, for when the output folder is moved (a CI artifact).
-        entry.update({"zip": str(result.zip_path.resolve()), "zip_name": result.zip_path.name,
-                      "report": str(result.report_path.resolve()),
-                      "planned_unzipped_bytes": entry["unzipped_bytes"], "unzipped_bytes": inv.unzipped_bytes,
-                      "zipped_bytes": zipped, "needs_s3": zipped > MAX_DIRECT_UPLOAD_ZIPPED_BYTES})
-        built[entry["name"]] = inv.unzipped_bytes
-    by_name = {f.name: f for f in plan.functions}
-    for entry in data["functions"]:
-        fn = by_name[entry["name"]]
-        bundled = sum(p.unzipped_bytes for p in fn.bundled)
-        entry["unzipped_bytes"] = fn.code_bytes + bundled + sum(built[name] for name in fn.layers)
-    return data
 
 
 def build_from_config(config_path: str | Path, cli: dict[str, Any]) -> PlanBuild:

@@ -14,6 +14,7 @@ from layerbuild.errors import InputError
 from layerbuild.facts.runtime_packages import REMOVAL_RULE, RUNTIME_PROVIDED
 from layerbuild.measure.inventory import inventory_of_zip
 from layerbuild.model.lock import Lock
+from layerbuild.model.names import layer_zip_name
 from layerbuild.model.removals import Removal, SlimResult, remove_distributions
 from layerbuild.model.report import BuildSummary, BytecodeDetail, ImportCheckSummary, LayerReport, removed_rows
 from layerbuild.model.target import Target
@@ -57,51 +58,36 @@ def output_dir(path: str) -> Path:
     return out
 
 
-def _assemble(lock: Lock, target: Target, options: BuildOptions, drop: frozenset[str], work: Path) -> dict:
-    """Install, slim, compile, verify and package into `work/layer.zip`; returns the cache entry's metadata."""
-    from layerbuild.bytecode.compile import add_bytecode, compiler_for
-    from layerbuild.install import installer_for
-    from layerbuild.slim.rules import slim_layer
-    from layerbuild.tree.records import drop_missing_rows
-    from layerbuild.verify.imports import set_aside, verify_imports
+STAGES: tuple[Stage, ...] = (
+    Stage("runtime-provided", "remove what the runtime provides (set aside for the import check)", remove_runtime_provided),
+    Stage("slim", "remove what the slim rules and --drop match, keep what imports need", slim),
+    Stage("bytecode", "compile .pyc with the target's Python, within the unzipped budget", compile_bytecode),
+    Stage("records", "each RECORD lists only what the layer holds", true_records),
+    Stage("native-check", "every binary loads on the target, as the audit judges", check_native),
+    Stage("import-check", "every top-level module imports, failures matched to removals", check_imports),
+    Stage("zip", "write the deterministic layer zip", write_zip),
+)
 
-    tree = work / "tree"
-    installer = installer_for(options)
-    with step(f"Installing {len(lock.pins)} packages ({installer.name})"):
-        installer.install(lock, target, tree)
-    removed = SlimResult()
-    runtime_dir = work / "runtime-provided"
-    if drop:
-        dists = [d for d in distributions_in_dir(tree) if d.name in drop]
-        if options.verify:  # the smoke test imports them after the layer, as Lambda's path does
-            set_aside(tree, dists, runtime_dir)
-        removed += remove_distributions(tree, dists, REMOVAL_RULE)
-    removed += slim_layer(tree, options)
-    bytecode = add_bytecode(tree, target, options.bytecode, compiler_for(target, installer),
-                            max_unzipped=options.max_unzipped_bytes())
-    removed += bytecode.removed
-    drop_missing_rows(tree)  # RECORD lists only what the layer holds
-    if options.verify:  # the audit's native checks: what it calls an error fails the build too
-        from layerbuild.verify.native import check_build_tree, raise_on_native_errors
 
-        with step("Checking native libraries against the Lambda base image"):
-            native = check_build_tree(tree, target, options.audit_config)
-        raise_on_native_errors(native, target)
-    verified = verify_imports(tree, target, removed.removals, options.verify, runtime_dir,
-                              skip=options.skip_import)
-    shutil.rmtree(runtime_dir, ignore_errors=True)
-    with step("Writing the layer zip"):
-        zip_path = write_layer_zip(tree, work / "layer.zip")
-    shutil.rmtree(tree, ignore_errors=True)
-    return {
-        "sha256": sha256_file(zip_path),
-        "removed": [[r.rule, r.distribution, r.path, r.bytes] for r in removed.removals],
-        "bytecode": {"mode": bytecode.mode, "python": bytecode.python, "detail": bytecode.detail()},
-        "imports_verified": verified.as_meta(),
-        "target": [target.runtime, target.arch],
-        # packages built in the build container (--backend auto/container); the others came as wheels
-        "built_in_container": list(installer.built_in_container),
-    }
+def assemble(context: BuildContext) -> BuildRecord:
+    """Install into `context.work`, index the tree once, run STAGES on it; returns the cache entry's record."""
+    tree = install(context)
+    done = {stage.name: stage.run(tree, context) for stage in STAGES}
+    bytecode, verified, packed = done["bytecode"], done["import-check"], done["zip"]
+    assert isinstance(bytecode, BytecodeResult) and isinstance(verified, SmokeResult)
+    assert isinstance(packed, ZipResult)
+    counts.write_if_asked()
+    return BuildRecord(
+        sha256=packed.sha256,
+        runtime=context.target.runtime,
+        arch=context.target.arch,
+        removed=tuple(tree.removals),
+        bytecode_mode=bytecode.mode,
+        bytecode_python=bytecode.python,
+        bytecode_detail=bytecode.detail(),
+        imports_verified=verified.summary(),
+        built_in_container=tuple(context.installer.built_in_container),
+    )
 
 
 def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> None:
@@ -159,34 +145,12 @@ def local_sources_digest(lock: Lock) -> str | None:
     return tree_digest([Path(path_of_url(url)) for url in local]) if local else None
 
 
-def _build_summary(meta: dict, cached: bool) -> BuildSummary:
-    """What only the build knows, for the report, from the cache entry's metadata."""
-    containers = tuple(meta.get("built_in_container") or ())
-    v = meta.get("imports_verified")
-    if v is None:
-        return BuildSummary(cached, containers)
-    check = ImportCheckSummary(
-        python=v["python"],
-        skipped=v["skipped"],
-        modules=v["modules"],
-        failures=tuple(v["failures"]),
-        warnings=tuple(v["warnings"]),
-        imported_after=tuple((v.get("imported_after") or {}).items()),
-        skipped_modules=tuple(v.get("skipped_modules") or ()),
-    )
-    return BuildSummary(cached, containers, check)
-
-
 def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
     target = Target(options.runtime, options.arch)
     if target.deprecated_on:
         warn(f"{target.runtime} is deprecated since {target.deprecated_on}: new functions cannot use it; "
              "plan a move to a newer runtime")
-    from layerbuild.bytecode.compile import bytecode_key
-    from layerbuild.slim.rules import patterns_of
-
-    patterns_of(options)  # a malformed --keep/--drop fails before any work
-    max_unzipped = options.max_unzipped_bytes()  # and so does a malformed --max-unzipped
+    settings = settings_for(options, target)  # a malformed --keep/--drop/--max-unzipped fails before any work
     reqs = read_requirements(requirements)
     if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
         from layerbuild.model.names import check_layer_name
@@ -202,15 +166,17 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     key = cache_key({"lock": install_text(lock), "from_source": lock.build_from_source,
                      "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
                      "target": target.slug, "options": options.cache_parts(),
-                     "bytecode_python": bytecode_key(options.bytecode, target),
+                     "bytecode_python": settings.bytecode_python,
                      "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"), "compressor": COMPRESSOR})
     entry = cache.get(key)
     cached = entry is not None
     if entry is None:
+        from layerbuild.install import installer_for
+
         work = cache.staging()
         try:
-            meta = _assemble(lock, target, options, drop, work)
-            entry = cache.commit(key, work, meta)
+            record = assemble(BuildContext(settings, lock, drop, installer_for(options), work))
+            entry = cache.commit(key, work, record)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     zip_out = out / f"{name}-{target.slug}.zip"
@@ -219,20 +185,20 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     if any(os.path.dirname(os.path.normpath(os.path.abspath(p))) != here for p in (zip_out, report_out)):
         raise InputError(f"layer name {name!r} would write outside {out}: use letters, digits, - and _")
     write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
-    meta = entry.meta
+    record = entry.record
     report = LayerReport(
         inventory=inventory_of_zip(zip_out),
         target=target,
         target_source="flags",
         layer_path=str(zip_out),
-        sha256=meta["sha256"],
-        removed=removed_rows(Removal(*r) for r in meta["removed"]),
-        bytecode_mode=meta["bytecode"]["mode"],
-        bytecode_python=meta["bytecode"]["python"],
-        bytecode_detail=BytecodeDetail(**meta["bytecode"]["detail"]) if meta["bytecode"].get("detail") else None,
-        build=_build_summary(meta, cached),
+        sha256=record.sha256,
+        removed=removed_rows(record.removed),
+        bytecode_mode=record.bytecode_mode,
+        bytecode_python=record.bytecode_python,
+        bytecode_detail=record.bytecode_detail,
+        build=BuildSummary(cached, record.built_in_container, record.imports_verified),
     )
-    _warn_about_limits(report, max_unzipped)
+    _warn_about_limits(report, settings.max_unzipped)
     _warn_about_runtime_sdk(report)
     write_report_json(report, report_out)
     return BuildResult(zip_out, report_out, lock, cached, report)

@@ -29,7 +29,9 @@ def plan(config_path, sam_path, runtime, arch, fmt) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        from layerbuild.plan.plan_file import plan_dict
+
+        click.echo(json.dumps(plan_dict(result), indent=2))
     else:
         from layerbuild.report.formats.plan_table import render_plan_table
 

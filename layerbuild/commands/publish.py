@@ -86,16 +86,12 @@ def publish(
     Unchanged content (Lambda's CodeSha256 of the newest version equals the zip's) is not published again:
     the existing version's ARN is reported.
     """
-    from layerbuild.aws.publish import (
-        LayerJob,
-        PublishOptions,
-        compatibility_for,
-        jobs_from_plan,
-        publish_layers,
-        read_layer_zip,
-    )
+    from layerbuild.aws.publish.jobs import LayerJob, PublishOptions, compatibility_for, read_layer_zip
+    from layerbuild.aws.publish.run import publish_layers
     from layerbuild.aws.session import AwsSettings, default_region
     from layerbuild.errors import InputError
+    from layerbuild.model.names import layer_name_of_zip
+    from layerbuild.plan.plan_file import PlannedZip, read_plan_file
 
     flags = {
         "regions": regions,
@@ -116,14 +112,14 @@ def publish(
         if layer_name:
             raise InputError("--layer-name applies to one ZIP; with --config each layer keeps its plan name")
         plan, settings = _plan_and_settings(config_path, plan_path)
-        entries = jobs_from_plan(plan)
+        entries = read_plan_file(plan)
     else:
         if not zip_path:
             raise InputError(
                 "name a layer zip: layerbuild publish dist/api-python3.12-x86_64.zip --layer-name api "
                 "--region eu-west-1 (or --config FILE for every layer of the plan)"
             )
-        entries = [(layer_name or _name_from_zip(Path(zip_path)), Path(zip_path), None, None)]
+        entries = [PlannedZip(layer_name or layer_name_of_zip(Path(zip_path).name), Path(zip_path), None, None)]
     for key, value in flags.items():
         if value not in (None, ()):
             settings[key] = value
@@ -160,14 +156,6 @@ def publish(
         click.echo(_table(results), nl=False)
 
 
-def _name_from_zip(path: Path) -> str:
-    """`api-python3.12-x86_64.zip` → `api` (the build's naming), else the file's stem."""
-    import re
-
-    stem = path.name.removesuffix(".zip")
-    return re.sub(r"-python3\.\d+-(x86_64|arm64)$", "", stem) or stem
-
-
 def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[Path, dict]:
     """The plan file (--plan, else the config's output folder) and [tool.layerbuild.publish] settings."""
     from layerbuild.config import merge_build_options, section
@@ -176,7 +164,9 @@ def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[
     settings = section(table, "publish", PUBLISH_KEYS, config_path)
     if isinstance(settings.get("regions"), str):
         settings["regions"] = [settings["regions"]]
-    plan = Path(plan_path) if plan_path else Path(options.output) / "plan.json"
+    from layerbuild.plan.plan_file import PLAN_FILE
+
+    plan = Path(plan_path) if plan_path else Path(options.output) / PLAN_FILE
     return plan, settings
 
 

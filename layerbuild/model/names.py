@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from layerbuild.errors import InputError
+from layerbuild.facts.runtimes import ARCHITECTURES
 
 MAX_LAYER_NAME_LENGTH = 140
 LAYER_NAME = re.compile(r"\A[a-zA-Z0-9_-]{1,%d}\Z" % MAX_LAYER_NAME_LENGTH)
@@ -49,3 +50,27 @@ def layer_name_from(text: str) -> str:
     """A valid layer name made from a folder's name (the default name): other characters become '-'."""
     name = _NOT_ALLOWED.sub("-", text).strip("-")[:MAX_LAYER_NAME_LENGTH].strip("-")
     return name or "layer"
+
+
+# A built layer's file name: `NAME-RUNTIME-ARCH.zip`, e.g. `api-python3.12-arm64.zip`. `layerbuild build`
+# writes it, `publish` takes the layer name from it and target detection reads the target back from it.
+_TARGET_IN_NAME = re.compile(r"(python3\.\d+)-(%s)" % "|".join(map(re.escape, ARCHITECTURES)))
+_NAME_THEN_TARGET = re.compile(r"(.+)-" + _TARGET_IN_NAME.pattern)
+
+
+def layer_zip_name(name: str, runtime: str, arch: str) -> str:
+    """The file name of layer `name` built for `runtime` and `arch`."""
+    return f"{name}-{runtime}-{arch}.zip"
+
+
+def target_in_name(filename: str) -> tuple[str, str] | None:
+    """(runtime, arch) written anywhere in a file name, as `layer_zip_name` writes them."""
+    match = _TARGET_IN_NAME.search(filename)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def layer_name_of_zip(filename: str) -> str:
+    """`api-python3.12-x86_64.zip` → `api`; a name not made by `layer_zip_name` → its stem."""
+    stem = filename.removesuffix(".zip")
+    match = _NAME_THEN_TARGET.fullmatch(stem)
+    return match.group(1) if match else stem

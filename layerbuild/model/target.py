@@ -172,10 +172,10 @@ def wheel_tags(wheel_filename: str) -> frozenset[str]:
 
 
 def parse_target_from_name(name: str) -> Target | None:
-    """Find `pythonX.Y-ARCH` in a file name such as `api-python3.12-arm64.zip`."""
-    import re
+    """Find `pythonX.Y-ARCH` in a file name such as `api-python3.12-arm64.zip` (`names.layer_zip_name`)."""
+    from layerbuild.model.names import target_in_name
 
-    match = re.search(r"(python3\.\d+)-(x86_64|arm64)", name)
-    if not match or match.group(1) not in RUNTIMES:
+    found = target_in_name(name)
+    if found is None or found[0] not in RUNTIMES:
         return None
-    return Target(match.group(1), match.group(2))
+    return Target(*found)

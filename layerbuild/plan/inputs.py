@@ -14,7 +14,7 @@ from typing import Any
 from layerbuild.config import BuildOptions, load_config_file, merge_build_options
 from layerbuild.errors import InputError
 from layerbuild.model.lock import Lock
-from layerbuild.plan.algorithm import FunctionNeeds
+from layerbuild.plan.model import FunctionNeeds
 from layerbuild.plan.functions import FunctionSpec, load_functions
 
 

@@ -19,7 +19,7 @@ from layerbuild.build.cache import BuildCache, cache_root
 from layerbuild.errors import InstallError
 from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
-from layerbuild.plan.algorithm import Package
+from layerbuild.plan.model import Package
 
 _FORMAT = 1  # bump when what is measured changes
 

@@ -133,7 +133,7 @@ def test_a_60_mb_zip_without_a_bucket_fails_clearly_and_publishes_nothing(big_zi
 
 
 def test_a_60_mb_zip_with_a_bucket_lands_in_s3_and_the_version_is_made_from_it(big_zip, aws_env):
-    from layerbuild.aws.publish import read_layer_zip
+    from layerbuild.aws.publish.jobs import read_layer_zip
 
     s3 = boto("s3")
     s3.create_bucket(Bucket="layer-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})

@@ -9,7 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
-from layerbuild.plan.algorithm import FunctionNeeds, Package, PlanError, check_plan, plan_layers
+from layerbuild.plan.algorithm import plan_layers
+from layerbuild.plan.check import check_plan
+from layerbuild.plan.model import FunctionNeeds, Package, PlanError
+from layerbuild.plan.plan_file import plan_dict
 
 MB = 1_000_000
 
@@ -74,7 +77,7 @@ def test_two_functions_pinning_different_versions_do_not_share_it_and_the_plan_s
     ]
     assert layer_with(plan, "requests").functions == ("api", "etl")
     assert [(n.package, n.reason) for n in plan.not_shared] == [("pydantic", "api pins 1.10.13, etl pins 2.9.2")]
-    assert plan.to_dict()["not_shared"] == [{"package": "pydantic", "reason": "api pins 1.10.13, etl pins 2.9.2"}]
+    assert plan_dict(plan)["not_shared"] == [{"package": "pydantic", "reason": "api pins 1.10.13, etl pins 2.9.2"}]
 
 
 def test_functions_on_different_architectures_never_share_a_layer_and_the_plan_says_why():
@@ -117,7 +120,7 @@ def test_layers_over_50mb_zipped_are_flagged_as_needing_s3():
     plan = plan_layers([fn("a", pkg("big", "1", 150, zipped_mb=60)), fn("b", pkg("small", "1", 1, zipped_mb=0.5))])
     assert layer_with(plan, "big").needs_s3 and layer_with(plan, "big").zipped_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES
     assert not layer_with(plan, "small").needs_s3
-    assert [entry["needs_s3"] for entry in plan.to_dict()["layers"]] == [True, False]
+    assert [entry["needs_s3"] for entry in plan_dict(plan)["layers"]] == [True, False]
 
 
 def _hub_and_spokes(existing: tuple[str, ...] = ()):
@@ -208,7 +211,7 @@ def test_plan_json_follows_the_documented_schema():
             "not_shared": {"type": "array", "items": {"type": "object", "required": ["package", "reason"]}},
         },
     }
-    data = json.loads(json.dumps(plan.to_dict()))
+    data = json.loads(json.dumps(plan_dict(plan)))
     jsonschema.validate(data, schema)
     assert data["layers"][0]["packages"] == ["requests"] and data["layers"][0]["functions"] == ["api", "worker"]
     assert data["functions"][1]["layers"] == ["shared-1", "worker-deps"]

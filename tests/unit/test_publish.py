@@ -10,22 +10,24 @@ from pathlib import Path
 
 import pytest
 
+from layerbuild.aws.errors import AwsError, explain
 from layerbuild.aws.prune import decide
-from layerbuild.aws.publish import (
+from layerbuild.aws.publish.jobs import (
     Compatibility,
     LayerJob,
     LayerZip,
     PublishOptions,
     check_request,
     compatibility_for,
-    jobs_from_plan,
-    publish_layers,
     read_layer_zip,
     s3_location,
 )
-from layerbuild.aws.session import AwsError, check_regions, explain, retry_config
+from layerbuild.aws.publish.run import publish_layers
+from layerbuild.aws.regions import check_regions
+from layerbuild.aws.session import retry_config
 from layerbuild.errors import InputError
 from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
+from layerbuild.plan.plan_file import read_plan_file
 from tests.conftest import make_wheel
 
 
@@ -233,7 +235,7 @@ def test_plan_layers_come_from_the_build_plan_and_zips_resolve_next_to_it(tmp_pa
             }
         )
     )
-    assert jobs_from_plan(plan) == [("api", out / "api-python3.12-x86_64.zip", "python3.12", "x86_64")]
+    assert read_plan_file(plan) == [("api", out / "api-python3.12-x86_64.zip", "python3.12", "x86_64")]
     # A plan whose output folder was moved (a CI artifact): the absolute "zip" is gone, "zip_name" is next to it.
     plan.write_text(
         json.dumps(
@@ -251,9 +253,9 @@ def test_plan_layers_come_from_the_build_plan_and_zips_resolve_next_to_it(tmp_pa
             }
         )
     )
-    assert jobs_from_plan(plan)[0][1] == out / "api-python3.12-x86_64.zip"
+    assert read_plan_file(plan)[0][1] == out / "api-python3.12-x86_64.zip"
     with pytest.raises(InputError, match="run `layerbuild build --config …` first"):
-        jobs_from_plan(tmp_path / "missing" / "plan.json")
+        read_plan_file(tmp_path / "missing" / "plan.json")
     plan.write_text("{}")
     with pytest.raises(InputError, match="not a layerbuild plan"):
-        jobs_from_plan(plan)
+        read_plan_file(plan)

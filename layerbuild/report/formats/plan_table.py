@@ -6,7 +6,7 @@ Plain aligned lines on a terminal and in a pipe alike: each row is one line that
 
 from __future__ import annotations
 
-from layerbuild.plan.algorithm import LayerPlan
+from layerbuild.plan.model import LayerPlan
 from layerbuild.util.terminal import columns as _columns
 from layerbuild.util.units import human_bytes
 
