@@ -38,7 +38,7 @@ STUB_ONLY_PREFIXES = ("types-",)
 # Libraries `strip --strip-debug` must never touch: stripping them gives
 # "ELF load command address/offset not properly aligned" at import in Lambda.
 NEVER_STRIP: tuple[Breaker, ...] = (
-    Breaker("numpy", "numpy.libs/**", "OpenBLAS in numpy.libs; lambda-facts.md 'Slimming: what breaks'"),
+    Breaker("numpy", "numpy.libs/**", "OpenBLAS in numpy.libs: not page-aligned after strip (docs/slim-rules.md)"),
     Breaker("numpy", "numpy/**", "serverless-python-requirements#318 thread: numpy fails after strip"),
     Breaker("pillow", "**", "serverless/serverless-python-requirements#318, #345; ryfeus/lambda-packs#39"),
     Breaker("opencv-python", "**", "serverless/serverless-python-requirements#326 (cv2 breaks after strip)"),

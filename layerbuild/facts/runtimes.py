@@ -9,7 +9,7 @@ Sources:
 - uv's `--python-platform` knows only some manylinux levels (`uv pip compile --help`, uv 0.13:
   2_17, 2_28, 2_31 … 2_40) and none for AL2's 2.26. We resolve at the lowest level uv knows at or
   above the runtime's glibc (2_28 for AL2, 2_34 for AL2023) and check every wheel uv offers with
-  `Target.accepts` (resolve.py): a 2_24 or 2_26 wheel is a candidate, a 2_27/2_28 one never ships.
+  `Target.accepts` (resolve/checked.py): a 2_24 or 2_26 wheel is a candidate, a 2_27/2_28 one never ships.
 - The tag sets below equal the real runtimes' (Pants' `complete_platform_3.X-<arch>.json`, captured
   from `/var/lang/bin/python3.X`; tests/data/pants_complete_platforms), minus plain `linux_*` tags,
   which are not portable builds.

@@ -39,7 +39,7 @@ RULES: tuple[Rule, ...] = (
         "bytecode-cache",
         "safe",
         "__pycache__ from the wheel: compiled by another build, often for another Python; Lambda cannot "
-        "write there, and bytecode.py writes fresh .pyc for the target's Python",
+        "write there, and the bytecode stage writes fresh .pyc for the target's Python",
         dir_names=frozenset({"__pycache__"}),
     ),
     Rule(

@@ -17,7 +17,7 @@ from layerbuild.model.target import Target
 from layerbuild.resolve.index_files import IndexSettings, accepted_by_version, list_projects
 from layerbuild.resolve.lockfile import parse_lock_text
 
-from ..conftest import make_wheel, run_cli
+from ...conftest import make_wheel, run_cli
 
 USER, TOKEN = "builder", "s3cr3t-index-token"
 

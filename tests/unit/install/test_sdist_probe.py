@@ -16,7 +16,7 @@ from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
 from layerbuild.util.no_compilers import blocked_tool, without_compilers
 
-from ..fixtures.sdists import make_c_extension_sdist, make_pure_sdist
+from ...fixtures.sdists import make_c_extension_sdist, make_pure_sdist
 
 
 def _pyproject(backend: str, *requires: str) -> str:
