@@ -1,6 +1,6 @@
 """Which of the wheels uv offers the target accepts: the check between uv's platform and the real runtime.
 
-uv resolves Amazon Linux 2 targets at `manylinux_2_28` (it knows no 2_26, see targets.py). Its pylock
+uv resolves Amazon Linux 2 targets at `manylinux_2_28` (it knows no 2_26, see facts/runtimes.py). Its pylock
 output lists, per chosen version, every wheel that platform and Python version accept; `Target.accepts`
 keeps those that run on glibc 2.26. A version left with none must be excluded and resolved again; a
 version left with some is locked with only their hashes, so that the install (uv at the same platform,
