@@ -35,7 +35,8 @@ class LazyGroup(click.Group):
             return None
         from layerbuild.util.lazy import load
 
-        return load(COMMANDS[name])
+        command: click.Command = load(COMMANDS[name])
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # `layerbuild --help` lists the commands without importing their modules (about 30 ms of the

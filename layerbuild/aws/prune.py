@@ -9,6 +9,7 @@ only layers you do not share, or keep enough versions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from layerbuild.aws.errors import explained
 from layerbuild.aws.regions import check_regions, first_unexpected, in_every_region
@@ -30,7 +31,7 @@ class VersionFate:
     deleted: bool
     reason: str
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"version": self.version, "arn": self.arn, "deleted": self.deleted, "reason": self.reason}
 
 
@@ -55,7 +56,7 @@ def decide(versions: list[tuple[int, str]], keep: int, users: dict[str, list[str
     return fates
 
 
-def _layer_users(lam) -> dict[str, list[str]]:
+def _layer_users(lam: Any) -> dict[str, list[str]]:
     users: dict[str, list[str]] = {}
     for page in lam.get_paginator("list_functions").paginate(FunctionVersion="ALL"):
         for fn in page.get("Functions", []):

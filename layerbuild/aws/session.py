@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from layerbuild.errors import InputError
 
@@ -33,7 +35,7 @@ class AwsSettings:
     profile: str | None = None
 
 
-def _session(settings: AwsSettings, region: str | None = None):
+def _session(settings: AwsSettings, region: str | None = None) -> Any:  # a boto3 Session
     import boto3
     import botocore.exceptions
 
@@ -48,19 +50,20 @@ def _session(settings: AwsSettings, region: str | None = None):
 
 def default_region(settings: AwsSettings) -> str | None:
     """The region boto3 would use: AWS_REGION, AWS_DEFAULT_REGION or the profile's `region`."""
-    return _session(settings).region_name
+    region: str | None = _session(settings).region_name
+    return region
 
 
-def retry_config(scoped: dict | None = None, env: dict | None = None) -> dict:
+def retry_config(scoped: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """botocore's `retries` setting: the user's mode/attempts if configured, else ours (see module doc)."""
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     scoped = scoped or {}
-    mode = env.get("AWS_RETRY_MODE") or scoped.get("retry_mode") or DEFAULT_RETRY_MODE
-    attempts = env.get("AWS_MAX_ATTEMPTS") or scoped.get("max_attempts") or DEFAULT_MAX_ATTEMPTS
+    mode = environ.get("AWS_RETRY_MODE") or scoped.get("retry_mode") or DEFAULT_RETRY_MODE
+    given = environ.get("AWS_MAX_ATTEMPTS") or scoped.get("max_attempts") or DEFAULT_MAX_ATTEMPTS
     try:
-        attempts = int(attempts)
+        attempts = int(given)
     except ValueError:
-        raise InputError(f"AWS_MAX_ATTEMPTS must be a number, not {attempts!r}") from None
+        raise InputError(f"AWS_MAX_ATTEMPTS must be a number, not {given!r}") from None
     # AWS_MAX_ATTEMPTS counts the first call too: that is botocore's `total_max_attempts`
     # (its `max_attempts` key would count retries only, one more than the user asked for).
     return {"mode": mode, "total_max_attempts": attempts}
@@ -77,10 +80,11 @@ class Clients:
     def __init__(self, settings: AwsSettings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._session = None
-        self._clients: dict[tuple[str, str], object] = {}
+        self._session: Any = None  # a boto3 Session, made on first use
+        self._clients: dict[tuple[str, str], Any] = {}
 
-    def get(self, service: str, region: str):
+    def get(self, service: str, region: str) -> Any:
+        """The boto3 client of `service` in `region` (untyped: boto3 ships no types)."""
         from botocore.config import Config
 
         with self._lock:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from layerbuild.commands.options import config_option, target_options
+
+if TYPE_CHECKING:
+    from layerbuild.audit.findings import AuditResult
 
 FORMAT_NAMES = ("table", "json", "markdown", "github", "sarif", "junit")
 
@@ -68,22 +74,22 @@ FORMAT_NAMES = ("table", "json", "markdown", "github", "sarif", "junit")
     help="Also put the sizes as CloudWatch metrics in this namespace (needs boto3 and credentials).",
 )
 def audit(
-    target,
-    runtime,
-    arch,
-    config_path,
-    max_unzipped,
-    max_zipped,
-    max_package,
-    baseline,
-    max_growth,
-    layers,
-    handlers,
-    ignore,
-    fail_on,
-    fmt,
-    output,
-    cloudwatch_namespace,
+    target: str,
+    runtime: str | None,
+    arch: str | None,
+    config_path: str | None,
+    max_unzipped: str | None,
+    max_zipped: str | None,
+    max_package: tuple[str, ...],
+    baseline: str | None,
+    max_growth: str | None,
+    layers: tuple[str, ...],
+    handlers: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    fmt: str,
+    output: str | None,
+    cloudwatch_namespace: str | None,
 ) -> None:
     """Audit TARGET — a layer zip, a function zip, a folder or a requirements file (built first).
 
@@ -121,53 +127,20 @@ def audit(
         raise InputError("--max-growth needs --baseline: pass the report.json to compare with")
     formatter = get_format(fmt)  # checked before a long build
     if output and fmt == "table":
-        formatter.terminal = False  # a file gets one line per finding, whatever stdout is
+        from layerbuild.audit.formats.table import TableFormat
 
-    common = dict(
+        formatter = TableFormat(terminal=False)  # a file gets one line per finding, whatever stdout is
+    run = partial(
+        audit_package,
         settings=settings,
         layers=tuple(Path(x) for x in layers),
         handlers=tuple(handlers),
         baseline=Path(baseline) if baseline else None,
     )
     if is_requirements_file(path):
-        import tempfile
-
-        from layerbuild.build.pipeline import build_layer
-        from layerbuild.config import merge_build_options
-
-        with tempfile.TemporaryDirectory(prefix="layerbuild-audit-") as tmp:
-            options, _ = merge_build_options(
-                {"runtime": runtime, "arch": arch, "output": tmp}, Path(config_path) if config_path else None
-            )
-            built = build_layer(path, options)
-            from layerbuild.model.target import Target
-
-            target_obj = Target(options.runtime, options.arch)
-            source = (
-                "build options ("
-                + ", ".join(sorted({options.sources.get("runtime", "default"), options.sources.get("arch", "default")}))
-                + ")"
-            )
-            result = audit_package(
-                built.zip_path, target=target_obj, target_source=source, display_path=str(path), kind="layer", **common
-            )
-            from dataclasses import replace
-
-            result = replace(result, kind="requirements", built_zip=built.zip_path.name)
+        result = _audit_requirements(path, runtime, arch, config_path, run)
     else:
-        from layerbuild.measure.target_detect import detect_target
-
-        target_obj, source = detect_target(path, runtime, arch)
-        result = audit_package(path, target=target_obj, target_source=source, **common)
-        if result.inventory.skipped_special:
-            from layerbuild.report.formats.table import skipped_special_note
-
-            note(f"layerbuild: {skipped_special_note(result.inventory.skipped_special)}")
-        if target_obj is None:
-            note(
-                "layerbuild: no target found in the flags, the name or the wheels' tags: pass --runtime and "
-                "--arch to check native code and bytecode"
-            )
+        result = _audit_package(path, runtime, arch, run)
 
     text = formatter.render(result)
     if output:
@@ -195,3 +168,49 @@ def audit(
         raise FindingsError(f"{len(failing)} finding(s) at or above {settings.fail_on}: {', '.join(rules)}")
     if fmt != "table" or output:  # the table on stdout already ends with this line
         note(summary_line(result))
+
+
+def _audit_requirements(
+    path: Path, runtime: str | None, arch: str | None, config_path: str | None, run: Callable[..., AuditResult]
+) -> AuditResult:
+    """Build the requirements file as `layerbuild build` would (in a temporary folder), then audit the zip."""
+    import tempfile
+    from dataclasses import replace
+
+    from layerbuild.build.pipeline import build_layer
+    from layerbuild.config import merge_build_options
+    from layerbuild.model.target import Target
+
+    with tempfile.TemporaryDirectory(prefix="layerbuild-audit-") as tmp:
+        options, _ = merge_build_options(
+            {"runtime": runtime, "arch": arch, "output": tmp}, Path(config_path) if config_path else None
+        )
+        built = build_layer(path, options)
+        sources = sorted({options.sources.get("runtime", "default"), options.sources.get("arch", "default")})
+        result = run(
+            built.zip_path,
+            target=Target(options.runtime, options.arch),
+            target_source=f"build options ({', '.join(sources)})",
+            display_path=str(path),
+            kind="layer",
+        )
+        return replace(result, kind="requirements", built_zip=built.zip_path.name)
+
+
+def _audit_package(path: Path, runtime: str | None, arch: str | None, run: Callable[..., AuditResult]) -> AuditResult:
+    """Audit a zip or folder for the target its flags, name or wheels' tags say."""
+    from layerbuild.measure.target_detect import detect_target
+    from layerbuild.util.progress import note
+
+    target, source = detect_target(path, runtime, arch)
+    result = run(path, target=target, target_source=source)
+    if result.inventory.skipped_special:
+        from layerbuild.report.formats.table import skipped_special_note
+
+        note(f"layerbuild: {skipped_special_note(result.inventory.skipped_special)}")
+    if target is None:
+        note(
+            "layerbuild: no target found in the flags, the name or the wheels' tags: pass --runtime and "
+            "--arch to check native code and bytecode"
+        )
+    return result

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from layerbuild.facts.runtimes import ARCHITECTURES, RUNTIMES
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def target_options(f):
+
+def target_options(f: F) -> F:
     f = click.option(
         "--arch",
         type=click.Choice(list(ARCHITECTURES)),
@@ -23,7 +28,7 @@ def target_options(f):
     return f
 
 
-def config_option(f):
+def config_option(f: F) -> F:
     return click.option(
         "--config",
         "config_path",

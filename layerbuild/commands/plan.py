@@ -18,7 +18,13 @@ from layerbuild.commands.options import config_option, target_options
 )
 @target_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output format.")
-def plan(config_path, sam_path, runtime, arch, fmt) -> None:
+def plan(
+    config_path: str | None,
+    sam_path: str | None,
+    runtime: str | None,
+    arch: str | None,
+    fmt: str,
+) -> None:
     """Plan shared and per-function layers for the functions of a config file or SAM template."""
     from layerbuild.plan.algorithm import plan_layers
     from layerbuild.plan.inputs import gather_needs, load_specs

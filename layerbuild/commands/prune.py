@@ -19,7 +19,14 @@ import click
 @click.option("--profile", default=None, help="AWS profile [default: AWS_PROFILE or boto3's usual chain].")
 @click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output on stdout.")
-def prune(layer_name, keep, regions, profile, dry_run, fmt) -> None:
+def prune(
+    layer_name: str,
+    keep: int,
+    regions: tuple[str, ...],
+    profile: str | None,
+    dry_run: bool,
+    fmt: str,
+) -> None:
     """Delete old versions of layer NAME; a version a function in that region uses is always kept."""
     from layerbuild.aws.prune import PruneOptions, prune_layer
     from layerbuild.aws.session import AwsSettings, default_region

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from layerbuild.commands.options import config_option, target_options
+
+if TYPE_CHECKING:
+    from layerbuild.aws.publish.jobs import Published
 
 # Keys of [tool.layerbuild.publish] (used with --config); flags win over them.
 PUBLISH_KEYS = (
@@ -62,24 +66,24 @@ PUBLISH_KEYS = (
 @click.option("--dry-run", is_flag=True, help="Say what would be published; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output on stdout.")
 def publish(
-    zip_path,
-    layer_name,
-    regions,
-    runtime,
-    arch,
-    config_path,
-    plan_path,
-    s3_bucket,
-    s3_prefix,
-    description,
-    license_info,
-    principals,
-    organization_id,
-    public,
-    ssm_parameter,
-    profile,
-    dry_run,
-    fmt,
+    zip_path: str | None,
+    layer_name: str | None,
+    regions: tuple[str, ...],
+    runtime: str | None,
+    arch: str | None,
+    config_path: str | None,
+    plan_path: str | None,
+    s3_bucket: str | None,
+    s3_prefix: str | None,
+    description: str | None,
+    license_info: str | None,
+    principals: tuple[str, ...],
+    organization_id: str | None,
+    public: bool | None,
+    ssm_parameter: str | None,
+    profile: str | None,
+    dry_run: bool,
+    fmt: str,
 ) -> None:
     """Publish ZIP (or every layer of the build plan with --config) to one or more regions.
 
@@ -105,7 +109,7 @@ def publish(
         "ssm_parameter": ssm_parameter,
         "profile": profile,
     }
-    settings: dict = {}
+    settings: dict[str, Any] = {}
     if config_path or plan_path:
         if zip_path:
             raise InputError("pass either ZIP or --config/--plan, not both")
@@ -148,7 +152,7 @@ def publish(
     results = publish_layers(jobs, options)
     several = len(jobs) > 1 or bool(config_path or plan_path)
     if fmt == "json":
-        out: dict = {}
+        out: dict[str, Any] = {}
         for p in results:
             (out.setdefault(p.layer_name, {}) if several else out)[p.region] = p.as_json()
         click.echo(json.dumps(out, indent=2, sort_keys=True))
@@ -156,7 +160,7 @@ def publish(
         click.echo(_table(results), nl=False)
 
 
-def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[Path, dict]:
+def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[Path, dict[str, Any]]:
     """The plan file (--plan, else the config's output folder) and [tool.layerbuild.publish] settings."""
     from layerbuild.config import merge_build_options, section
 
@@ -170,7 +174,7 @@ def _plan_and_settings(config_path: str | None, plan_path: str | None) -> tuple[
     return plan, settings
 
 
-def _table(results) -> str:
+def _table(results: list[Published]) -> str:
     """One line per (region, layer), never wrapped, on a terminal and in a pipe alike (greppable)."""
     from layerbuild.util.terminal import columns
 

@@ -44,7 +44,16 @@ FORMAT_NAMES = ("table", "json", "markdown", "html")
     show_default=True,
     help="Import every package in a fresh interpreter of the target's Python (runs the layer's code).",
 )
-def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None:
+def report(
+    path: str,
+    runtime: str | None,
+    arch: str | None,
+    fmt: str,
+    output: str | None,
+    memory: str | None,
+    runs: int,
+    measure: bool,
+) -> None:
     """Show what each dependency in ZIP_OR_DIR costs: bytes, import time and cold-start price.
 
     ZIP_OR_DIR is a layer zip, a function zip or a folder, built by layerbuild or not.
@@ -59,7 +68,9 @@ def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None
     sizes = parse_memory_list(memory)  # bad input fails before any work
     renderer = get_format(fmt)
     if output and fmt == "table":
-        renderer.terminal = False  # a file gets one line per row, whatever stdout is
+        from layerbuild.report.formats.table import TableFormat
+
+        renderer = TableFormat(terminal=False)  # a file gets one line per row, whatever stdout is
     with step(f"Measuring {path}" + (" (imports)" if measure else "")):
         result = report_for_path(Path(path), runtime=runtime, arch=arch, measure=measure, memory_mb=sizes, runs=runs)
     text = renderer.render(result)

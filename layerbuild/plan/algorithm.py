@@ -134,12 +134,12 @@ def _group(functions: Sequence[FunctionNeeds]) -> tuple[Users, list[Group], dict
         grouped[(key[0], frozenset(who))].append(package_of[key])
     shared: list[Group] = []
     own: dict[str, list[Package]] = {}
-    for (target, who), pkgs in grouped.items():
+    for (target, needed_by), pkgs in grouped.items():
         pkgs.sort(key=lambda p: p.name)
-        if len(who) == 1:
-            own[next(iter(who))] = pkgs
+        if len(needed_by) == 1:
+            own[next(iter(needed_by))] = pkgs
         else:
-            shared.append(Group(target, who, pkgs))
+            shared.append(Group(target, needed_by, pkgs))
     return users, shared, own
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from layerbuild.plan.model import FunctionNeeds, LayerPlan, NotShared, Package, PlannedFunction, PlannedLayer
 
@@ -55,7 +56,7 @@ def _not_shared(functions: Sequence[FunctionNeeds]) -> list[NotShared]:
     return out
 
 
-def _version_key(version: str) -> tuple:
+def _version_key(version: str) -> tuple[int, Any]:
     """Oldest first, as versions compare (10.0 after 9.0); anything unparsable after, by text."""
     from packaging.version import InvalidVersion, Version
 

@@ -14,8 +14,8 @@ from typing import Any
 from layerbuild.config import BuildOptions, load_config_file, merge_build_options
 from layerbuild.errors import InputError
 from layerbuild.model.lock import Lock
-from layerbuild.plan.model import FunctionNeeds
 from layerbuild.plan.functions import FunctionSpec, load_functions
+from layerbuild.plan.model import FunctionNeeds, Package
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def gather_needs(specs: tuple[FunctionSpec, ...], options: BuildOptions, *, cach
     needs, locks = [], {}
     for spec in specs:
         target = Target(spec.runtime, spec.arch)
-        packages: tuple = ()
+        packages: tuple[Package, ...] = ()
         if spec.requirements is not None:
             with step(f"Resolving {spec.name} ({spec.requirements}) for {target.runtime} {target.arch}"):
                 lock = lock_requirements(spec.requirements, target)

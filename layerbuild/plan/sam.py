@@ -25,19 +25,21 @@ FUNCTION_TYPE = "AWS::Serverless::Function"
 REQUIREMENTS_FILE = "requirements.txt"  # what `sam build` installs for a Python function
 
 
-def _loader():
+def _loader() -> tuple[type[Any], type[Exception]]:
     import yaml
 
     class CloudFormationLoader(yaml.SafeLoader):
         """SafeLoader that reads every `!Tag` as CloudFormation's long form instead of failing."""
 
-    def construct_tag(loader, suffix: str, node):
+    def construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
         if isinstance(node, yaml.ScalarNode):
             value: Any = loader.construct_scalar(node)
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
-        else:
+        elif isinstance(node, yaml.MappingNode):
             value = loader.construct_mapping(node, deep=True)
+        else:
+            raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{suffix}", node.start_mark)
         if suffix == "Ref":
             return {"Ref": value}
         if suffix == "GetAtt" and isinstance(value, str):
@@ -92,7 +94,7 @@ def functions_from_sam(path: Path, options: BuildOptions) -> tuple[FunctionSpec,
     from layerbuild.util.progress import note
 
     data = read_template(path)
-    params = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}
+    params: dict[str, Any] = data["Parameters"] if isinstance(data.get("Parameters"), dict) else {}
     globals_fn = (data.get("Globals") or {}).get("Function") or {}
     if not isinstance(globals_fn, dict):
         raise InputError(f"{path}: Globals.Function must be a mapping")

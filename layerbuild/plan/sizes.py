@@ -13,13 +13,15 @@ import hashlib
 import json
 import shutil
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
-from layerbuild.build.cache import BuildCache, cache_root
+from layerbuild.build.cache import BuildCache
 from layerbuild.errors import InstallError
 from layerbuild.model.lock import Lock, Pin
 from layerbuild.model.target import Target
 from layerbuild.plan.model import Package
+from layerbuild.util.cachedir import cache_root
 
 _FORMAT = 1  # bump when what is measured changes
 
@@ -96,6 +98,6 @@ def measure_pins(lock: Lock, pins: tuple[Pin, ...], *, root: Path | None = None)
                 "zipped_bytes": dist.zipped_bytes,
             }
         )
-        write_atomic(entry, lambda tmp, t=text: tmp.write_text(t))
+        write_atomic(entry, partial(Path.write_text, data=text))
         found[pin.name] = Package(pin.name, _version_of(pin), dist.unzipped_bytes, dist.zipped_bytes)
     return found
