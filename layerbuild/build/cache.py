@@ -1,10 +1,11 @@
 """Content-addressed build cache: an unchanged rebuild copies the stored layer instead of rebuilding.
 
 Key = hash of the lock (pins and hashes), the target, the build options and the layerbuild version.
-An entry is a folder `builds/<key>/` holding `layer.zip` and `entry.json` (with the zip's sha256). It
+An entry is a folder `builds/<key>/` holding `layer.zip` and `entry.json` (its `model.BuildRecord`). It
 is written in a private temporary folder and renamed into place in one step, so readers only ever see
 complete entries; a killed build leaves at most a stale temporary folder, which is swept later.
-A read re-checks the zip's sha256 and drops an entry that does not match.
+A read re-checks the zip's sha256 and drops an entry that does not match or whose record is unreadable
+(another schema).
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from layerbuild import __version__
+from layerbuild.model.build_record import BuildRecord
 from layerbuild.util.cachedir import cache_root, pid_alive
 
 _STALE_TMP_SECONDS = 6 * 3600
 
 
-def cache_key(parts: dict) -> str:
+def cache_key(parts: dict[str, Any]) -> str:
     payload = json.dumps({"layerbuild": __version__, **parts}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -33,7 +36,7 @@ def cache_key(parts: dict) -> str:
 class CacheEntry:
     key: str
     zip_path: Path
-    meta: dict
+    record: BuildRecord
 
 
 class BuildCache:
@@ -47,19 +50,20 @@ class BuildCache:
         entry = self._entry_dir(key)
         meta_path, zip_path = entry / "entry.json", entry / "layer.zip"
         try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
+            text = meta_path.read_text()
+        except OSError:
             return None
         from layerbuild.zip.writer import sha256_file
 
         try:
-            ok = zip_path.is_file() and sha256_file(zip_path) == meta.get("sha256")
-        except OSError:
+            record = BuildRecord.from_json(text)
+            ok = zip_path.is_file() and sha256_file(zip_path) == record.sha256
+        except (OSError, ValueError):
             ok = False
         if not ok:
-            shutil.rmtree(entry, ignore_errors=True)  # corrupt or tampered: rebuild
+            shutil.rmtree(entry, ignore_errors=True)  # corrupt, tampered or of another schema: rebuild
             return None
-        return CacheEntry(key, zip_path, meta)
+        return CacheEntry(key, zip_path, record)
 
     def staging(self) -> Path:
         """A private folder for building an entry; pass it to `commit`."""
@@ -68,9 +72,9 @@ class BuildCache:
         self._sweep(tmp)
         return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=tmp))
 
-    def commit(self, key: str, staged: Path, meta: dict) -> CacheEntry:
-        """Publish `staged/layer.zip` with `meta` as the entry for `key`, atomically."""
-        (staged / "entry.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+    def commit(self, key: str, staged: Path, record: BuildRecord) -> CacheEntry:
+        """Publish `staged/layer.zip` with `record` as the entry for `key`, atomically."""
+        (staged / "entry.json").write_text(record.to_json())
         final = self._entry_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -81,7 +85,7 @@ class BuildCache:
             if self.get(key) is None:
                 shutil.rmtree(final, ignore_errors=True)
                 raise
-        return CacheEntry(key, final / "layer.zip", meta)
+        return CacheEntry(key, final / "layer.zip", record)
 
     def _sweep(self, tmp: Path) -> None:
         now = time.time()

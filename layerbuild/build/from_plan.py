@@ -43,7 +43,7 @@ def layer_lock(layer: PlannedLayer, locks: dict[str, Lock]) -> Lock:
         for fn in layer.functions:
             lock = locks.get(fn)
             pin = lock.get(package.name) if lock else None
-            if pin is None or (pin.version or "") != (package.version if pin.version else ""):
+            if lock is None or pin is None or (pin.version or "") != (package.version if pin.version else ""):
                 continue
             base = base or pin
             hashes += [h for h in pin.hashes if h not in hashes]
@@ -107,11 +107,15 @@ def build_from_config(config_path: str | Path, cli: dict[str, Any]) -> PlanBuild
     data = json.loads(result.plan_path.read_text())
     for fn in data["functions"]:
         if fn["unzipped_bytes"] > plan.max_unzipped_bytes:
-            warn(f"function {fn['name']} is {fn['unzipped_bytes']:,} bytes unzipped once built (slimming and "
-                 f"bytecode change sizes), over Lambda's {plan.max_unzipped_bytes:,}: try --bytecode none "
-                 "or --slim aggressive")
+            warn(
+                f"function {fn['name']} is {fn['unzipped_bytes']:,} bytes unzipped once built (slimming and "
+                f"bytecode change sizes), over Lambda's {plan.max_unzipped_bytes:,}: try --bytecode none "
+                "or --slim aggressive"
+            )
     for fn in plan.functions:
         if fn.bundled:
-            warn(f"function {fn.name} has no layer to spare: bundle {', '.join(p.pin for p in fn.bundled)} "
-                 "in its own package")
+            warn(
+                f"function {fn.name} has no layer to spare: bundle {', '.join(p.pin for p in fn.bundled)} "
+                "in its own package"
+            )
     return result

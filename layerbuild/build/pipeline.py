@@ -1,5 +1,6 @@
-"""Run the stages in order: resolve → install → remove runtime-provided → slim → bytecode → import
-smoke test → package → inventory → report."""
+"""A build as a list of named stages: resolve, install (the one walk of the tree), then STAGES on the
+tree's index (runtime-provided removal, slim, bytecode, RECORDs, native check, import check, zip), then
+the cache entry's record, the inventory of the zip and the report."""
 
 from __future__ import annotations
 
@@ -9,24 +10,39 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerbuild.build.cache import BuildCache, cache_key
+from layerbuild.build.context import BuildContext, settings_for
+from layerbuild.build.stages import (
+    Stage,
+    ZipResult,
+    check_imports,
+    check_native,
+    compile_bytecode,
+    install,
+    remove_runtime_provided,
+    slim,
+    true_records,
+    write_zip,
+)
+from layerbuild.bytecode.compile import BytecodeResult
 from layerbuild.config import BuildOptions
 from layerbuild.errors import InputError
-from layerbuild.facts.runtime_packages import REMOVAL_RULE, RUNTIME_PROVIDED
+from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
 from layerbuild.measure.inventory import inventory_of_zip
+from layerbuild.model.build_record import BuildRecord
 from layerbuild.model.lock import Lock
 from layerbuild.model.names import layer_zip_name
-from layerbuild.model.removals import Removal, SlimResult, remove_distributions
-from layerbuild.model.report import BuildSummary, BytecodeDetail, ImportCheckSummary, LayerReport, removed_rows
+from layerbuild.model.report import BuildSummary, LayerReport, removed_rows
 from layerbuild.model.target import Target
 from layerbuild.report.sidecar import write_report_json
 from layerbuild.resolve.lockfile import install_text
 from layerbuild.resolve.requirements import read_requirements
 from layerbuild.resolve.resolver import lock_requirements
 from layerbuild.resolve.runtime_provided import runtime_provided_closure
-from layerbuild.tree.distributions import distributions_in_dir
+from layerbuild.tree import counts
 from layerbuild.util.atomic import write_atomic
 from layerbuild.util.progress import step, warn
-from layerbuild.zip.writer import COMPRESSOR, sha256_file, write_layer_zip
+from layerbuild.verify.results import SmokeResult
+from layerbuild.zip.writer import COMPRESSOR
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,9 @@ def output_dir(path: str) -> Path:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("runtime-provided", "remove what the runtime provides (set aside for the import check)", remove_runtime_provided),
+    Stage(
+        "runtime-provided", "remove what the runtime provides (set aside for the import check)", remove_runtime_provided
+    ),
     Stage("slim", "remove what the slim rules and --drop match, keep what imports need", slim),
     Stage("bytecode", "compile .pyc with the target's Python, within the unzipped budget", compile_bytecode),
     Stage("records", "each RECORD lists only what the layer holds", true_records),
@@ -97,16 +115,20 @@ def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> 
 
     inv = report.inventory
     limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
-    what = ("Lambda's limit of" if max_unzipped is None else "the --max-unzipped budget of")
+    what = "Lambda's limit of" if max_unzipped is None else "the --max-unzipped budget of"
     if inv.unzipped_bytes > limit:
         biggest = ", ".join(f"{d.name} {human_bytes(d.unzipped_bytes)}" for d in inv.distributions[:3])
         hint = "; --bytecode only is smaller" if report.bytecode_mode == "alongside" else ""
-        warn(f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over {what} "
-             f"{limit:,} bytes for a function and all its layers (biggest: {biggest}): "
-             f"split it with `layerbuild plan`, or leave packages out{hint}")
+        warn(
+            f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over {what} "
+            f"{limit:,} bytes for a function and all its layers (biggest: {biggest}): "
+            f"split it with `layerbuild plan`, or leave packages out{hint}"
+        )
     elif inv.zip_file_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
-        warn(f"{report.layer_path} is {human_bytes(inv.zip_file_bytes)} zipped: publishing it needs an S3 bucket "
-             "(layerbuild publish --s3-bucket)")
+        warn(
+            f"{report.layer_path} is {human_bytes(inv.zip_file_bytes)} zipped: publishing it needs an S3 bucket "
+            "(layerbuild publish --s3-bucket)"
+        )
 
 
 def _warn_about_runtime_sdk(report: LayerReport) -> None:
@@ -119,8 +141,10 @@ def _warn_about_runtime_sdk(report: LayerReport) -> None:
         return
     layer = {d.name: d.version for d in report.inventory.distributions if d.name != UNOWNED}
     for s in shadowed(layer, report.target):
-        warn(f"{s.message}: pin {s.package}{s.specifier} if the packages that need it allow, or ship boto3 and "
-             "botocore in the layer (--keep-runtime-packages)")
+        warn(
+            f"{s.message}: pin {s.package}{s.specifier} if the packages that need it allow, or ship boto3 and "
+            "botocore in the layer (--keep-runtime-packages)"
+        )
 
 
 def _refuse_empty_layer(path: Path, lock: Lock, drop: frozenset[str], target: Target) -> None:
@@ -129,11 +153,15 @@ def _refuse_empty_layer(path: Path, lock: Lock, drop: frozenset[str], target: Ta
         return
     where = f"{target.runtime} {target.arch}"
     if not lock.pins:
-        raise InputError(f"no requirement in {path} applies to {where} (their markers exclude it): "
-                         "the layer would be empty; check the markers or the --runtime")
+        raise InputError(
+            f"no requirement in {path} applies to {where} (their markers exclude it): "
+            "the layer would be empty; check the markers or the --runtime"
+        )
     listed = sorted(p.name for p in lock.pins if p.direct) or sorted(lock.names())
-    raise InputError(f"everything {path} lists ({', '.join(listed)}) is provided by the {target.runtime} runtime, "
-                     "so the layer would be empty: pass --keep-runtime-packages to ship your own version")
+    raise InputError(
+        f"everything {path} lists ({', '.join(listed)}) is provided by the {target.runtime} runtime, "
+        "so the layer would be empty: pass --keep-runtime-packages to ship your own version"
+    )
 
 
 def local_sources_digest(lock: Lock) -> str | None:
@@ -148,8 +176,10 @@ def local_sources_digest(lock: Lock) -> str | None:
 def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
     target = Target(options.runtime, options.arch)
     if target.deprecated_on:
-        warn(f"{target.runtime} is deprecated since {target.deprecated_on}: new functions cannot use it; "
-             "plan a move to a newer runtime")
+        warn(
+            f"{target.runtime} is deprecated since {target.deprecated_on}: new functions cannot use it; "
+            "plan a move to a newer runtime"
+        )
     settings = settings_for(options, target)  # a malformed --keep/--drop/--max-unzipped fails before any work
     reqs = read_requirements(requirements)
     if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
@@ -163,11 +193,18 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
     _refuse_empty_layer(reqs.path, lock, drop, target)
     cache = cache or BuildCache()
-    key = cache_key({"lock": install_text(lock), "from_source": lock.build_from_source,
-                     "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
-                     "target": target.slug, "options": options.cache_parts(),
-                     "bytecode_python": settings.bytecode_python,
-                     "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"), "compressor": COMPRESSOR})
+    key = cache_key(
+        {
+            "lock": install_text(lock),
+            "from_source": lock.build_from_source,
+            "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
+            "target": target.slug,
+            "options": options.cache_parts(),
+            "bytecode_python": settings.bytecode_python,
+            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+            "compressor": COMPRESSOR,
+        }
+    )
     entry = cache.get(key)
     cached = entry is not None
     if entry is None:
@@ -179,7 +216,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             entry = cache.commit(key, work, record)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    zip_out = out / f"{name}-{target.slug}.zip"
+    zip_out = out / layer_zip_name(name, target.runtime, target.arch)
     report_out = out / f"{name}-{target.slug}.report.json"
     here = os.path.abspath(out)
     if any(os.path.dirname(os.path.normpath(os.path.abspath(p))) != here for p in (zip_out, report_out)):

@@ -1,1 +1,1 @@
-"""The staging tree of a layer: its distributions, RECORD files, and removals."""
+"""The staging tree: one walk, its distributions, RECORD upkeep and removals (`TreeIndex`)."""

@@ -3,7 +3,8 @@
 RECORD is how inventory.py, pip and `importlib.metadata.files()` know which files a distribution
 owns, so rows of removed files go, rows of changed files (stripped libraries) get their new hash and
 size, and files we add (.pyc) get rows like the ones pip writes. Rows keep their order; added rows
-are sorted, so the same tree always gives the same RECORD bytes.
+are sorted, so the same tree always gives the same RECORD bytes. `TreeIndex.update_records` holds
+each RECORD's rows from its one read and applies the changes here.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import csv
 import hashlib
 import io
 import os
-from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-
-from layerbuild.tree.distributions import Distribution
 
 
 def replace_text(path: Path, text: str) -> None:
@@ -35,69 +33,32 @@ def record_hash(path: Path) -> tuple[str, str]:
     return f"sha256={digest}", str(len(data))
 
 
-def _rewrite(tree: Path, dist: Distribution, remove: set[str], refresh: set[str], add: list[str]) -> None:
-    record = tree / dist.dist_info / "RECORD"
-    try:
-        text = record.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
-        return  # no RECORD (or not ours to parse): nothing to keep in step
-    rows = []
+def parse_rows(text: str) -> list[list[str]]:
+    """RECORD's rows, without empty ones."""
+    return [row for row in csv.reader(io.StringIO(text)) if row and row[0]]
+
+
+def rewrite_rows(
+    tree: Path, rows: Iterable[list[str]], remove: set[str], refresh: set[str], add: Iterable[str]
+) -> list[list[str]]:
+    """`rows` without those of `remove`, with fresh hashes for `refresh`, and rows for `add` (sorted)."""
+    out = []
     seen = set()
-    for row in csv.reader(io.StringIO(text)):
-        if not row or not row[0]:
-            continue
+    for row in rows:
         path = row[0]
         if path in remove:
             continue
         if path in refresh and (tree / path).is_file():
             row = [path, *record_hash(tree / path)]
-        rows.append(row)
+        out.append(row)
         seen.add(path)
     for path in sorted(set(add) - seen):
         if (tree / path).is_file():
-            rows.append([path, *record_hash(tree / path)])
+            out.append([path, *record_hash(tree / path)])
+    return out
+
+
+def write_record(path: Path, rows: list[list[str]]) -> None:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
-    replace_text(record, out.getvalue())
-
-
-def update_records(
-    tree: Path,
-    dists: Iterable[Distribution],
-    *,
-    removed: Iterable[tuple[str, str]] = (),
-    changed: Iterable[tuple[str, str]] = (),
-    added: Iterable[tuple[str, str]] = (),
-) -> None:
-    """Apply (distribution name, path) changes to the RECORDs of `dists` in `tree`.
-
-    Paths are relative to the tree (posix). Changes for names without a distribution (unowned files)
-    are ignored: there is no RECORD to keep.
-    """
-    by_name = {d.name: d for d in dists}
-    plan: dict[str, tuple[set[str], set[str], list[str]]] = defaultdict(lambda: (set(), set(), []))
-    for name, path in removed:
-        plan[name][0].add(path)
-    for name, path in changed:
-        plan[name][1].add(path)
-    for name, path in added:
-        plan[name][2].append(path)
-    for name, (remove, refresh, add) in sorted(plan.items()):
-        dist = by_name.get(name)
-        if dist is not None:
-            _rewrite(tree, dist, remove, refresh, add)
-
-
-def drop_missing_rows(tree: Path) -> None:
-    """Remove RECORD rows of files an earlier stage deleted without saying so (an installer's `bin/`
-    scripts, say), so `importlib.metadata.files()` and inventories only list what the layer holds."""
-    from layerbuild.tree.distributions import distributions_in_dir
-
-    for dist in distributions_in_dir(tree):
-        gone = {
-            f
-            for f in dist.files
-            if not f.startswith("../") and f != f"{dist.dist_info}/RECORD" and not (tree / f).exists()
-        }
-        if gone:
-            _rewrite(tree, dist, gone, set(), [])
+    replace_text(path, out.getvalue())

@@ -1,12 +1,12 @@
 """Native-code verification: will the binaries in a layer or function package load on the target?
 
-For every ELF file (read with `elf.py`, pyelftools): its machine matches the target's architecture;
+For every ELF file (read with `measure/elf.py`, pyelftools): its machine matches the target's architecture;
 the highest `GLIBC_x.y` symbol version it needs is at most the runtime's glibc; each `DT_NEEDED`
 library is shipped in the package (or one of its layers) or present in the Lambda base image
-(`lambda_base_libs.py`). macOS (Mach-O) and Windows (PE) binaries are reported too: Lambda cannot
-load them. Works on any zip or folder (never imports build.py), reading only file heads for most files.
+(`facts/base_libraries.py`). macOS (Mach-O) and Windows (PE) binaries are reported too: Lambda cannot
+load them. Works on any zip or folder (never imports build/), reading only file heads for most files.
 
-`layerbuild build` runs the same check on the staged layer (`check_build_tree`), with the settings of
+`layerbuild build` runs the same check on the staged layer (native_build.py), with the settings of
 `[tool.layerbuild.audit]`, and fails on what the audit calls an error: build and audit agree. A missing
 library owned by a distribution with a known alternative (`known_breakers.NATIVE_ALTERNATIVES`:
 opencv-python -> opencv-python-headless) names that alternative in both.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from layerbuild.audit.findings import Finding, finding
 from layerbuild.errors import InputError
@@ -26,68 +27,11 @@ from layerbuild.model.target import Target
 
 # Files that are never binaries worth sniffing: skipping them keeps a 10,000-file layer fast.
 _TEXT_SUFFIXES = frozenset(
-    {
-        ".py",
-        ".pyi",
-        ".pyc",
-        ".pyx",
-        ".pxd",
-        ".pxi",
-        ".txt",
-        ".md",
-        ".rst",
-        ".json",
-        ".typed",
-        ".cfg",
-        ".toml",
-        ".yaml",
-        ".yml",
-        ".ini",
-        ".html",
-        ".htm",
-        ".css",
-        ".js",
-        ".csv",
-        ".pem",
-        ".crt",
-        ".h",
-        ".hpp",
-        ".c",
-        ".cpp",
-        ".cc",
-        ".f",
-        ".f90",
-        ".xml",
-        ".svg",
-        ".png",
-        ".jpg",
-        ".gif",
-        ".ico",
-        ".npy",
-        ".npz",
-        ".pkl",
-        ".mo",
-        ".po",
-        ".sql",
-        ".sh",
-        ".bat",
-        ".ps1",
-        ".csh",
-        ".fish",
-        ".jinja",
-        ".j2",
-        ".tmpl",
-        ".tpl",
-        ".ttf",
-        ".otf",
-        ".woff",
-        ".woff2",
-        ".gz",
-        ".bz2",
-        ".xz",
-        ".zip",
-        ".tar",
-    }
+    (
+        ".py .pyi .pyc .pyx .pxd .pxi .txt .md .rst .json .typed .cfg .toml .yaml .yml .ini .html .htm .css .js "
+        ".csv .pem .crt .h .hpp .c .cpp .cc .f .f90 .xml .svg .png .jpg .gif .ico .npy .npz .pkl .mo .po .sql "
+        ".sh .bat .ps1 .csh .fish .jinja .j2 .tmpl .tpl .ttf .otf .woff .woff2 .gz .bz2 .xz .zip .tar"
+    ).split()
 )
 _MACHO_MAGICS = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
 _FAT_MAGIC = b"\xca\xfe\xba\xbe"  # also Java's .class magic: trusted only with a binary's name
@@ -110,7 +54,7 @@ class PackageFiles:
                 raise InputError(f"{self.path} is not a readable zip ({exc}): rebuild or re-download it") from None
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._zip is not None:
             self._zip.close()
 
@@ -234,7 +178,7 @@ def verify_native(
                     finding(
                         "LB303",
                         f"{name} needs {', '.join(missing)}, which neither the package nor the "
-                        f"{target.os} base image provides{_alternative(package)}",
+                        f"{target.os} base image provides{alternative(package)}",
                         file=name,
                         package=package,
                     )
@@ -242,14 +186,14 @@ def verify_native(
     return findings
 
 
-def _alternative(package: str | None) -> str:
+def alternative(package: str | None) -> str:
     from layerbuild.facts.known_breakers import NATIVE_ALTERNATIVES
 
     alt = NATIVE_ALTERNATIVES.get(package or "")
     return f": use {alt.instead} instead of {alt.distribution} ({alt.why})" if alt else ""
 
 
-def verify_package(path: Path, target: Target | None, **kwargs) -> list[Finding]:
+def verify_package(path: Path, target: Target | None, **kwargs: Any) -> list[Finding]:
     """`verify_native` over every file of a zip or folder."""
     with PackageFiles(path) as files:
         if path.is_dir():
@@ -257,90 +201,3 @@ def verify_package(path: Path, target: Target | None, **kwargs) -> list[Finding]
         else:
             names = [i.filename for i in files._zip.infolist() if not i.is_dir()]  # type: ignore[union-attr]
         return verify_native(files, names, target, **kwargs)
-
-
-# --- the build's native check ------------------------------------------------------------------
-
-NATIVE_RULES = ("LB301", "LB302", "LB303", "LB304")
-LISTED = 10  # findings printed one per line before the build's error
-
-
-def check_build_tree(tree: Path, target: Target, audit_config: tuple[dict, Path | None] = ({}, None)) -> list[Finding]:
-    """The audit's native findings for a staged layer tree (files named as in the zip: python/...),
-    judged with `[tool.layerbuild.audit]` (`provided-libraries`, `ignore`, `severity`) as the audit does."""
-    from dataclasses import replace
-
-    from layerbuild.audit.settings import settings_from
-    from layerbuild.tree.distributions import distributions_in_dir, owner_lookup
-
-    table, config_path = audit_config
-    settings = settings_from({}, table or None, config_path)
-    owner_of = owner_lookup(distributions_in_dir(tree))
-    rels = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file() and not p.is_symlink())
-    with PackageFiles(tree, prefix="python/") as files:
-        found = verify_native(
-            files,
-            [f"python/{r}" for r in rels],
-            target,
-            extra_provided=settings.provided_libraries,
-            owner={f"python/{r}": o for r in rels if (o := owner_of(r))},
-        )
-    overrides = dict(settings.severity)
-    return [replace(f, severity=overrides.get(f.rule, f.severity)) for f in found if f.rule not in settings.ignore]
-
-
-def raise_on_native_errors(findings: list[Finding], target: Target) -> None:
-    """FindingsError (exit 1) when a native finding is an error, as the audit would fail the zip."""
-    from layerbuild.errors import FindingsError
-    from layerbuild.util.progress import note, warn
-
-    errors = [f for f in findings if f.severity == "error"]
-    for f in findings:
-        if f.severity != "error":
-            warn(f"{f.rule}: {f.message}")
-    if not errors:
-        return
-    for f in errors[:LISTED]:  # one line per file, as `layerbuild audit` lists them (the hint comes once, below)
-        note(f"layerbuild: {f.rule} error: {f.message.removesuffix(_alternative(f.package))}")
-    if len(errors) > LISTED:
-        note(f"layerbuild: … and {len(errors) - LISTED} more files")
-    by_package: dict[str, list[Finding]] = {}
-    for f in errors:
-        by_package.setdefault(f.package or "files no package owns", []).append(f)
-    parts = []
-    for package, items in sorted(by_package.items(), key=lambda kv: -len(kv[1])):
-        rules = sorted({f.rule for f in items})
-        what = "; ".join(_summary(rule, [f for f in items if f.rule == rule], target) for rule in rules)
-        parts.append(f"{package}: {what}{_alternative(package) if 'LB303' in rules else ''}")
-    from layerbuild.audit.rules import RULES
-
-    fixes = " ".join(
-        RULES[r].fix
-        for r in sorted({f.rule for f in errors})
-        if not (r == "LB303" and all(_alternative(f.package) for f in errors if f.rule == r))
-    )
-    raise FindingsError(
-        f"native check failed: {len(errors)} file(s) would not load on {target.runtime} "
-        f"{target.arch}: {' | '.join(parts[:5])}"
-        + (f" (+{len(parts) - 5} more packages)" if len(parts) > 5 else "")
-        + (f"; {fixes}" if fixes else "")
-        + " (`layerbuild audit` reports the same; "
-        "provided-libraries or ignore in [tool.layerbuild.audit] apply to both)"
-    )
-
-
-def _summary(rule: str, items: list[Finding], target: Target) -> str:
-    example = items[0].file
-    if rule == "LB303":
-        libs: list[str] = []
-        for f in items:
-            for lib in f.message.split(" needs ", 1)[1].split(", which neither")[0].split(", "):
-                if lib not in libs:
-                    libs.append(lib)
-        shown = ", ".join(libs[:4]) + (", …" if len(libs) > 4 else "")
-        return f"{len(items)} need {shown}, not in the {target.os} base image (e.g. {example})"
-    if rule == "LB302":
-        return f"{len(items)} need a newer glibc than {target.glibc_str} (e.g. {example})"
-    if rule == "LB301":
-        return f"{len(items)} are built for another architecture than {target.machine} (e.g. {example})"
-    return f"{len(items)} are macOS or Windows binaries named like extension modules (e.g. {example})"

@@ -13,11 +13,13 @@ import os
 import stat
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from layerbuild.errors import InputError
+from layerbuild.tree.walk import TreeFile, tree_files
 
 LAYER_PREFIX = "python/"
 _MIN_DATE = (1980, 1, 1, 0, 0, 0)
@@ -30,7 +32,7 @@ try:
 
     COMPRESSOR = f"zlib-ng {_deflate.ZLIBNG_VERSION} level {_COMPRESSLEVEL}"
 except ImportError:  # pragma: no cover - zlib-ng is a dependency; stay usable without it
-    import zlib as _deflate
+    import zlib as _deflate  # type: ignore[no-redef]
 
     COMPRESSOR = f"zlib {_deflate.ZLIB_RUNTIME_VERSION} level {_COMPRESSLEVEL}"
 
@@ -48,60 +50,36 @@ def zip_date() -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
-@dataclass(frozen=True)
-class TreeFile:
-    arcname: str  # relative to the tree's root, posix
-    path: str
-    mode: int  # st_mode of the file (of its target, for a link inside the tree)
-
-
-def tree_files(root: Path, skip_top: tuple[str, ...] = ()) -> list[TreeFile]:
-    """Every regular file under `root`, sorted by relative name; links leading out of the tree are
-    left out (never package a file from outside it). Top-level folders ending in `skip_top` are not
-    entered. One scandir walk: a layer has thousands of files and this runs on every build."""
-    real_root = os.path.realpath(root)
-    found: list[TreeFile] = []
-    stack = [(str(root), "")]
-    while stack:
-        folder, rel = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = f"{rel}{entry.name}"
-                if entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if os.path.commonpath([real_root, target]) != real_root:
-                        continue
-                if entry.is_dir(follow_symlinks=False):  # linked folders are not entered: no loops
-                    if not (rel == "" and skip_top and entry.name.endswith(skip_top)):
-                        stack.append((entry.path, name + "/"))
-                elif entry.is_file() and not (entry.is_symlink() and entry.is_dir()):
-                    found.append(TreeFile(name, entry.path, entry.stat().st_mode))
-    found.sort(key=lambda f: f.arcname)
-    return found
-
-
-def _compress(path: str) -> tuple[bytes, bytes, int, int]:
+def _compress(path: str) -> tuple[bytes, bytes, int, int, int]:
+    """(data, deflate stream, crc, size, st_mode) of one file; the mode is read as the file is."""
     with open(path, "rb") as f:
         data = f.read()
+        mode = os.fstat(f.fileno()).st_mode
     compressor = _deflate.compressobj(_COMPRESSLEVEL, _deflate.DEFLATED, -15)
-    return data, compressor.compress(data) + compressor.flush(), _deflate.crc32(data), len(data)
+    return data, compressor.compress(data) + compressor.flush(), _deflate.crc32(data), len(data), mode
 
 
-def write_layer_zip(root: Path, dest: Path, prefix: str = LAYER_PREFIX) -> Path:
-    """Zip every file under `root` into `dest` with `prefix`; returns `dest`."""
+def write_layer_zip(
+    root: Path, dest: Path, prefix: str = LAYER_PREFIX, *, files: Sequence[TreeFile] | None = None
+) -> Path:
+    """Zip every file under `root` into `dest` with `prefix`; returns `dest`.
+
+    `files`: the tree's files, sorted, when they are known (a build's `TreeIndex.files()`); else `root`
+    is walked."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     date = zip_date()
-    files = tree_files(root)
+    if files is None:
+        files = tree_files(root)
     try:
         with (
             zipfile.ZipFile(tmp, "w", allowZip64=True) as zf,
             ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool,
         ):
             # zlib releases the GIL: compress files on every core, write them in sorted order.
-            for file, (data, packed, crc, size) in zip(files, _bounded_map(pool, files)):
+            for file, (data, packed, crc, size, mode) in zip(files, _bounded_map(pool, files)):
                 info = zipfile.ZipInfo(prefix + file.arcname, date_time=date)
-                info.external_attr = ((0o755 if file.mode & 0o111 else 0o644) | stat.S_IFREG) << 16
+                info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
                 info.create_system = 3  # unix, so the modes above are read
                 if len(packed) < size:
                     _write_precompressed(zf, info, packed, crc, size)
@@ -115,11 +93,11 @@ def write_layer_zip(root: Path, dest: Path, prefix: str = LAYER_PREFIX) -> Path:
     return dest
 
 
-def _bounded_map(pool: ThreadPoolExecutor, files: list[TreeFile], window: int = 64):
+def _bounded_map(
+    pool: ThreadPoolExecutor, files: Sequence[TreeFile], window: int = 64
+) -> Iterator[tuple[bytes, bytes, int, int, int]]:
     """pool.map over the files with at most `window` results held in memory."""
-    from collections import deque
-
-    pending: deque = deque()
+    pending: deque[Future[tuple[bytes, bytes, int, int, int]]] = deque()
     for file in files:
         pending.append(pool.submit(_compress, file.path))
         if len(pending) >= window:
@@ -136,12 +114,14 @@ def _write_precompressed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, packed: byt
     info.CRC = crc
     info.flag_bits = 0
     zip64 = size > zipfile.ZIP64_LIMIT or len(packed) > zipfile.ZIP64_LIMIT
-    info.header_offset = zf.fp.tell()
-    zf._writecheck(info)
-    zf._didModify = True
-    zf.fp.write(info.FileHeader(zip64))
-    zf.fp.write(packed)
-    zf.start_dir = zf.fp.tell()
+    fp = zf.fp
+    assert fp is not None  # open for writing
+    info.header_offset = fp.tell()
+    zf._writecheck(info)  # type: ignore[attr-defined]  # zipfile's own checks (name, sizes, zip64)
+    zf._didModify = True  # type: ignore[attr-defined]
+    fp.write(info.FileHeader(zip64))
+    fp.write(packed)
+    zf.start_dir = fp.tell()
     zf.filelist.append(info)
     zf.NameToInfo[info.filename] = info
 

@@ -9,14 +9,28 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.bytecode.compile import LocalCompiler, add_bytecode, compiler_for
+from layerbuild.bytecode.compile import BytecodeResult
+from layerbuild.bytecode.compile import add_bytecode as add_to_index
+from layerbuild.bytecode.compilers import Compiler, LocalCompiler, choose_compiler
 from layerbuild.errors import EnvironmentProblem
 from layerbuild.facts.pyc_magic import python_of_pyc
 from layerbuild.model.target import Target
+from layerbuild.tree.index import TreeIndex
 from layerbuild.util.interpreters import SEARCH_PATH_ENV, find_interpreter
 
 from ..conftest import make_wheel
 from .test_slim import install
+
+
+def compiler_for(target: Target) -> Compiler | None:
+    """The compiler a build chooses when the installer offers none."""
+    return choose_compiler(None, find_interpreter(target.python_version))
+
+
+def add_bytecode(tree: Path, target: Target, requested: str, compiler: Compiler | None, **kwargs) -> BytecodeResult:
+    """Compile a folder as the build does: through its tree index."""
+    return add_to_index(TreeIndex.of(tree), target, requested, compiler, **kwargs)
+
 
 RUNTIMES = ["python3.10", "python3.11", "python3.12", "python3.13"]
 SOURCES = {
@@ -149,13 +163,10 @@ def test_an_installer_that_offers_a_compiler_is_used_before_this_machine(tmp_pat
     copy.parent.mkdir()
     copy.symlink_to(python)
 
-    class OffersCompiler:
-        def compiler(self, target):
-            return LocalCompiler(copy)
-
-    chosen = compiler_for(Target("python3.11", "x86_64"), OffersCompiler())
+    chosen = choose_compiler(LocalCompiler(copy), python)
     assert isinstance(chosen, LocalCompiler) and chosen.python == copy
-    assert compiler_for(Target("python3.11", "x86_64"), object()).python != copy
+    fallback = choose_compiler(None, python)
+    assert isinstance(fallback, LocalCompiler) and fallback.python == python
 
 
 def test_search_path_variable_pins_or_hides_interpreters(tmp_path, monkeypatch):

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.bytecode.compile import _tree_bytes, add_bytecode, compiler_for
 from layerbuild.facts.pyc_magic import python_of_pyc
 from layerbuild.model.target import Target
+from layerbuild.tree.index import TreeIndex
 from layerbuild.util.interpreters import find_interpreter
 
 from ..conftest import make_wheel
+from .test_bytecode import add_bytecode, compiler_for
 from .test_slim import install
 
 # A package whose top-level module imports a few modules (`import app` loads them on every cold
@@ -34,6 +35,11 @@ SOURCES = {
     "app/plugins/__init__.py": "",
 }
 IMPORTED = {"app/__init__.py", "app/core.py", "app/helpers.py", "app/models/__init__.py", "app/models/user.py"}
+
+
+def _tree_bytes(tree: Path) -> int:
+    """What the zip of `tree` will hold, as the build measures it."""
+    return TreeIndex.of(tree).unzipped_bytes()
 
 
 def _target() -> Target:

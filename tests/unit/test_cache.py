@@ -5,7 +5,12 @@ import os
 import threading
 
 from layerbuild.build.cache import BuildCache, cache_key
+from layerbuild.model.build_record import BuildRecord
 from layerbuild.zip.writer import sha256_file
+
+
+def _record(zip_path) -> BuildRecord:
+    return BuildRecord(sha256=sha256_file(zip_path), runtime="python3.12", arch="x86_64")
 
 
 def _stage(cache, payload=b"zipbytes"):
@@ -20,7 +25,7 @@ def test_committed_entry_is_served_and_keys_depend_on_every_part(tmp_path):
     assert key != cache_key({"lock": "a==1", "target": "python3.12-arm64"})
     assert cache.get(key) is None
     work = _stage(cache)
-    cache.commit(key, work, {"sha256": sha256_file(work / "layer.zip")})
+    cache.commit(key, work, _record(work / "layer.zip"))
     entry = cache.get(key)
     assert entry and entry.zip_path.read_bytes() == b"zipbytes"
 
@@ -29,7 +34,7 @@ def test_a_tampered_entry_is_dropped_not_served(tmp_path):
     cache = BuildCache(tmp_path)
     key = cache_key({"x": 1})
     work = _stage(cache)
-    entry = cache.commit(key, work, {"sha256": sha256_file(work / "layer.zip")})
+    entry = cache.commit(key, work, _record(work / "layer.zip"))
     entry.zip_path.write_bytes(b"truncated")
     assert cache.get(key) is None
     assert not entry.zip_path.parent.exists()
@@ -53,7 +58,7 @@ def test_two_builds_committing_the_same_key_leave_one_good_entry(tmp_path):
 
     def commit(work):
         try:
-            cache.commit(key, work, {"sha256": sha256_file(work / "layer.zip")})
+            cache.commit(key, work, _record(work / "layer.zip"))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 

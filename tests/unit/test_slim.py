@@ -13,12 +13,21 @@ import pytest
 
 from layerbuild.errors import InputError
 from layerbuild.facts.slim_rules import RULES
-from layerbuild.slim.rules import module_of, parse_path_patterns, slim_tree
+from layerbuild.slim.apply import SlimOutcome
+from layerbuild.slim.apply import slim_tree as slim_index
+from layerbuild.slim.match import module_of
+from layerbuild.slim.patterns import parse_path_patterns
 from layerbuild.tree.distributions import distributions_in_dir
+from layerbuild.tree.index import TreeIndex
 
 from ..conftest import make_wheel, run_cli
 
 EXT = ".cpython-311-x86_64-linux-gnu.so"
+
+
+def slim_tree(tree: Path, profile: str, **kwargs) -> SlimOutcome:
+    """Slim a folder as the build does: through its tree index."""
+    return slim_index(TreeIndex.of(tree), profile, **kwargs)
 
 
 def install(tree: Path, *wheels: Path) -> Path:
@@ -90,7 +99,8 @@ def test_safe_removes_tests_stubs_caches_docs_and_build_leftovers_and_records_ea
     ):
         assert (bloated / path).is_file(), path
     assert outcome.result.bytes == sum(before[p] for p in removed)
-    assert outcome.result.by_rule()["tests"] == sum(r.bytes for r in removed.values() if r.rule == "tests")
+    tests_rows = [row["bytes"] for row in outcome.result.summary() if row["rule"] == "tests"]
+    assert sum(tests_rows) == sum(r.bytes for r in removed.values() if r.rule == "tests")
 
 
 def test_dist_info_is_never_touched_and_record_stays_true_and_parseable(bloated):
@@ -242,7 +252,7 @@ def _compile_shared_library(dest: Path) -> Path | None:
 def test_aggressive_strips_debug_info_from_a_library_that_still_loads_but_never_a_known_breaker(tmp_path):
     import ctypes
 
-    from layerbuild.slim.rules import strip_tool
+    from layerbuild.slim.strip import strip_tool
 
     if strip_tool() is None:
         pytest.skip("no strip binary (binutils) on this machine")
@@ -273,13 +283,13 @@ def test_aggressive_strips_debug_info_from_a_library_that_still_loads_but_never_
 
 def test_keep_and_drop_lists_in_the_config_file_reach_the_slim_stage(tmp_path):
     from layerbuild.config import merge_build_options
-    from layerbuild.slim.rules import patterns_of
+    from layerbuild.slim.patterns import patterns_of
 
     config = tmp_path / "pyproject.toml"
     config.write_text(
         '[tool.layerbuild]\nkeep = ["numpy:numpy/_core/tests/**"]\ndrop = ["pandas:pandas/io/clipboard/**"]\n'
     )
     options, _ = merge_build_options({"drop": ("pandas:pandas/plotting/**",)}, config, env={})
-    keep, drop = patterns_of(options)
+    keep, drop = patterns_of(options.keep, options.drop)
     assert [k.text for k in keep] == ["numpy:numpy/_core/tests/**"]
     assert [d.text for d in drop] == ["pandas:pandas/plotting/**"]  # the flag wins over the file
