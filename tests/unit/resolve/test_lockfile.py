@@ -23,6 +23,7 @@ def test_names_in_a_lock_are_canonical_whatever_the_file_wrote():
     pins, _ = parse_lock_text("Python_Dateutil==2.9.0 \\\n    --hash=sha256:" + "d" * 64 + "\n    # via Some.Package\n")
     assert pins[0].name == "python-dateutil" and pins[0].required_by == ("some-package",)
     assert Lock(AL2, tuple(pins)).get("PYTHON_dateutil") is pins[0]
+    assert Lock(AL2, tuple(pins)).pin("python.dateutil") is pins[0]
 
 
 def test_a_pin_installed_from_a_wheel_url_carries_only_that_wheels_hash():
