@@ -114,7 +114,9 @@ class WheelsInstaller(Installer):
                 f"{'; '.join(rejected)}: not a wheel {target.describe()} can load; "
                 "regenerate the lock with `layerbuild lock` for this target"
             )
-        compiled = [d for d in distributions_in_dir(dest) if d.name in lock.build_from_source and not d.pure]
+        # Only read the tree when something was built here: the build indexes it once, after the install.
+        built = distributions_in_dir(dest) if lock.build_from_source else []
+        compiled = [d for d in built if d.name in lock.build_from_source and not d.pure]
         if compiled:
             names = ", ".join(f"{d.name} {d.version}" for d in compiled)
             raise NoCompatibleWheelError(
