@@ -104,8 +104,5 @@ class LayerPlan:
     max_layers: int = MAX_LAYERS_PER_FUNCTION
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
 
-    def layer(self, name: str) -> PlannedLayer:
-        return next(layer for layer in self.layers if layer.name == name)
-
     def function(self, name: str) -> PlannedFunction:
         return next(f for f in self.functions if f.name == name)
