@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     from layerbuild.util.children import Terminated, handle_stop_signals, on_stopped
 
     try:
-        # SIGTERM, Ctrl-C and SIGHUP stop every process the build started (children.py), then unwind.
+        # SIGTERM, Ctrl-C and SIGHUP stop every process the build started (`util/children.py`), then unwind.
         with handle_stop_signals():
             cli.main(args=args, prog_name="layerbuild", standalone_mode=False)
     except Terminated as exc:

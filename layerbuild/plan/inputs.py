@@ -2,7 +2,7 @@
 
 `load_specs` finds the functions and the build options (config.py merges the settings); `gather_needs`
 resolves each function's requirements for its own target (uv, cached), drops what the runtime provides
-(the same rule as `layerbuild build`), and measures every package (package_sizes.py, cached).
+(the same rule as `layerbuild build`), and measures every package (`plan/sizes.py`, cached).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def _label(package: str) -> str:
 
 
 def _tests_kept_on_purpose(inv: Inventory, files: Files) -> set[str]:
-    """Test-folder files the build's slim stage keeps for a reason (`slim.kept_on_purpose`: known
+    """Test-folder files the build's slim stage keeps for a reason (`slim/keep.kept_on_purpose`: known
     breakers, the import guard), as package paths. Judged per site folder (python/, or a function's root)."""
     from layerbuild.slim.keep import kept_on_purpose
 

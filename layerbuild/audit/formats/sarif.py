@@ -1,6 +1,6 @@
 """SARIF 2.1.0 (OASIS) for GitHub code scanning and other SARIF viewers.
 
-One run; every rule in `audit_rules.RULES` is listed in tool.driver.rules (so results can refer to them
+One run; every rule in `audit/rules.RULES` is listed in tool.driver.rules (so results can refer to them
 by index), each result carries its level, message, a physical location and, for paths inside a zip,
 the inner path in `properties.packagePath`.
 """

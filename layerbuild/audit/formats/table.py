@@ -1,6 +1,6 @@
 """The default view: what was audited, the findings with their fixes, and growth against a baseline.
 
-For a terminal (layerbuild/terminal.py) findings are a rich table at the terminal's width. In a pipe, a
+For a terminal (`util/terminal.py`) findings are a rich table at the terminal's width. In a pipe, a
 file or a CI log each finding is one line that is never wrapped, as ruff and mypy print theirs:
 
     python/fastthing/_speed.so: LB302 error: _speed.so needs GLIBC_2.30; python3.11 (Amazon Linux 2) has glibc 2.26 [elf-glibc-too-new] fix: …
