@@ -194,9 +194,10 @@ class TreeIndex:
                 for f in dist.files
                 if not f.startswith("../")
                 and f != f"{dist.dist_info}/RECORD"
-                and f not in self._files
                 and not (self.root / f).exists()
             }
+            for f in gone:
+                self._files.pop(f, None)
             if gone:
                 self._rewrite(dist, gone, set(), [])
 
