@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from layerbuild.tree.distributions import distributions_in_dir  # noqa: E402
 from layerbuild.util.interpreters import find_interpreter, interpreter_version  # noqa: E402
 from layerbuild.util.units import human_bytes  # noqa: E402
-from layerbuild.verify.imports import modules_to_import  # noqa: E402
+from layerbuild.verify.smoke import modules_to_import  # noqa: E402
 
 MEDIUM = ["requests", "pydantic", "numpy", "pandas"]
 VARIANTS = {  # name -> build flags

@@ -54,26 +54,6 @@ class BuildResult:
     report: LayerReport
 
 
-def default_name(requirements: Path) -> str:
-    """The requirements file's folder name, made a valid layer name (`my app.v2` → `my-app-v2`)."""
-    from layerbuild.model.names import layer_name_from
-
-    return layer_name_from(requirements.resolve().parent.name)
-
-
-def output_dir(path: str) -> Path:
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output path {out} is a file, not a folder: pass another -o")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create output folder {out}: {exc.strerror}: pass another -o") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(f"output folder {out} is not writable: pass another -o")
-    return out
-
-
 STAGES: tuple[Stage, ...] = (
     Stage(
         "runtime-provided", "remove what the runtime provides (set aside for the import check)", remove_runtime_provided
@@ -239,3 +219,23 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     _warn_about_runtime_sdk(report)
     write_report_json(report, report_out)
     return BuildResult(zip_out, report_out, lock, cached, report)
+
+
+def default_name(requirements: Path) -> str:
+    """The requirements file's folder name, made a valid layer name (`my app.v2` → `my-app-v2`)."""
+    from layerbuild.model.names import layer_name_from
+
+    return layer_name_from(requirements.resolve().parent.name)
+
+
+def output_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output path {out} is a file, not a folder: pass another -o")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output folder {out}: {exc.strerror}: pass another -o") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"output folder {out} is not writable: pass another -o")
+    return out

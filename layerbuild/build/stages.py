@@ -110,5 +110,5 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> ZipResult:
 
     with step("Writing the layer zip"):
         path = write_layer_zip(tree.root, context.zip_path, files=tree.files())
-    shutil.rmtree(tree.root, ignore_errors=True)
+    shutil.rmtree(tree.root, ignore_errors=True)  # the work folder becomes the cache entry: zip and record only
     return ZipResult(path, sha256_file(path))

@@ -6,7 +6,6 @@ sourceless and foreign .pyc) do it through `layerbuild.tree.TreeIndex`, which re
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 
@@ -20,22 +19,10 @@ class Removal:
 
 @dataclass(frozen=True)
 class Removals:
-    """The removals of one stage, or of a whole build (`a + b`), in the order they were made."""
+    """The removals of one stage, in the order they were made (the report's rows: model.report.removed_rows)."""
 
     removals: tuple[Removal, ...] = ()
 
     @property
     def bytes(self) -> int:
         return sum(r.bytes for r in self.removals)
-
-    def summary(self) -> list[dict[str, str | int]]:
-        """Rows for the report: one per (rule, package) with files and bytes."""
-        rows: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-        for r in self.removals:
-            row = rows[(r.rule, r.distribution)]
-            row[0] += 1
-            row[1] += r.bytes
-        return [{"rule": rule, "package": pkg, "files": n, "bytes": b} for (rule, pkg), (n, b) in sorted(rows.items())]
-
-    def __add__(self, other: Removals) -> Removals:
-        return Removals(self.removals + other.removals)

@@ -13,6 +13,7 @@ import pytest
 
 from layerbuild.errors import InputError
 from layerbuild.facts.slim_rules import RULES
+from layerbuild.model.report import removed_rows
 from layerbuild.slim.apply import SlimOutcome
 from layerbuild.slim.apply import slim_tree as slim_index
 from layerbuild.slim.match import module_of
@@ -99,7 +100,7 @@ def test_safe_removes_tests_stubs_caches_docs_and_build_leftovers_and_records_ea
     ):
         assert (bloated / path).is_file(), path
     assert outcome.result.bytes == sum(before[p] for p in removed)
-    tests_rows = [row["bytes"] for row in outcome.result.summary() if row["rule"] == "tests"]
+    tests_rows = [row.bytes for row in removed_rows(outcome.result.removals) if row.rule == "tests"]
     assert sum(tests_rows) == sum(r.bytes for r in removed.values() if r.rule == "tests")
 
 
