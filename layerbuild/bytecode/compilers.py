@@ -76,7 +76,7 @@ class LocalCompiler:
         if sourceless:
             args.append("-b")
         # -j0: one worker per core. Output is the same whatever the worker count or order (checked by
-        # tests/unit/test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
+        # tests/unit/bytecode/test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env["PYTHONHASHSEED"] = "0"
         jobs: list[tuple[list[str], str | None]]

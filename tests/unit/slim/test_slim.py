@@ -21,7 +21,7 @@ from layerbuild.slim.patterns import parse_path_patterns
 from layerbuild.tree.distributions import distributions_in_dir
 from layerbuild.tree.index import TreeIndex
 
-from ..conftest import make_wheel, run_cli
+from ...conftest import make_wheel, run_cli
 
 EXT = ".cpython-311-x86_64-linux-gnu.so"
 

@@ -17,9 +17,9 @@ from layerbuild.model.target import Target
 from layerbuild.tree.index import TreeIndex
 from layerbuild.util.interpreters import find_interpreter
 
-from ..conftest import make_wheel
+from ...conftest import make_wheel
+from ..slim.test_slim import install
 from .test_bytecode import add_bytecode, compiler_for
-from .test_slim import install
 
 # A package whose top-level module imports a few modules (`import app` loads them on every cold
 # start) and ships many it never imports (plugins). Each module has real code, so its .pyc is bigger

@@ -18,8 +18,8 @@ from layerbuild.model.target import Target
 from layerbuild.tree.index import TreeIndex
 from layerbuild.util.interpreters import SEARCH_PATH_ENV, find_interpreter
 
-from ..conftest import make_wheel
-from .test_slim import install
+from ...conftest import make_wheel
+from ..slim.test_slim import install
 
 
 def compiler_for(target: Target) -> Compiler | None:
