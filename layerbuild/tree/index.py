@@ -192,9 +192,7 @@ class TreeIndex:
             gone = {
                 f
                 for f in dist.files
-                if not f.startswith("../")
-                and f != f"{dist.dist_info}/RECORD"
-                and not (self.root / f).exists()
+                if not f.startswith("../") and f != f"{dist.dist_info}/RECORD" and not (self.root / f).exists()
             }
             for f in gone:
                 self._files.pop(f, None)
