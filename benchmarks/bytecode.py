@@ -30,10 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from layerbuild.distributions import distributions_in_dir  # noqa: E402
-from layerbuild.interpreters import find_interpreter, interpreter_version  # noqa: E402
-from layerbuild.report.sizes import human_bytes  # noqa: E402
-from layerbuild.smoke import modules_to_import  # noqa: E402
+from layerbuild.tree.distributions import distributions_in_dir  # noqa: E402
+from layerbuild.util.interpreters import find_interpreter, interpreter_version  # noqa: E402
+from layerbuild.util.units import human_bytes  # noqa: E402
+from layerbuild.verify.smoke import modules_to_import  # noqa: E402
 
 MEDIUM = ["requests", "pydantic", "numpy", "pandas"]
 VARIANTS = {  # name -> build flags
@@ -56,17 +56,39 @@ print(time.perf_counter() - start)
 
 def build(reqs: Path, out: Path, runtime: str, flags: list[str], cache: Path) -> dict:
     env = dict(os.environ, LAYERBUILD_CACHE_DIR=str(cache))
-    proc = subprocess.run([sys.executable, "-m", "layerbuild.cli", "-q", "build", str(reqs), "--runtime", runtime,
-                           "-o", str(out), "--name", "medium", *flags], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "layerbuild.cli",
+            "-q",
+            "build",
+            str(reqs),
+            "--runtime",
+            runtime,
+            "-o",
+            str(out),
+            "--name",
+            "medium",
+            *flags,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if proc.returncode != 0:
         sys.exit(f"build {' '.join(flags)} failed: {proc.stderr.strip()}")
     return json.loads(next(out.glob("*.report.json")).read_text())
 
 
 def time_imports(python: Path, layer: Path, modules: list[str]) -> float:
-    proc = subprocess.run([str(python), "-I", "-S", "-B", "-c", IMPORT_ALL, str(layer), *modules],
-                          capture_output=True, text=True, env={"PATH": os.environ.get("PATH", ""),
-                                                              "PYTHONDONTWRITEBYTECODE": "1"}, cwd=layer.parent)
+    proc = subprocess.run(
+        [str(python), "-I", "-S", "-B", "-c", IMPORT_ALL, str(layer), *modules],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"},
+        cwd=layer.parent,
+    )
     if proc.returncode != 0:
         sys.exit(f"importing from {layer} failed: {proc.stderr.strip().splitlines()[-1:]}")
     return float(proc.stdout.strip().splitlines()[-1])
@@ -108,24 +130,32 @@ def main() -> None:
         for name in VARIANTS:
             layer = reports[name]["layer"]
             t = f"{statistics.median(times[name]):.3f} s" if name in times else "-"
-            print(f"{name:28} {human_bytes(layer['unzipped_bytes']):>10} {human_bytes(layer['zipped_bytes']):>10} {t:>9}")
+            print(
+                f"{name:28} {human_bytes(layer['unzipped_bytes']):>10} {human_bytes(layer['zipped_bytes']):>10} {t:>9}"
+            )
         base = reports["slim none, no .pyc"]["layer"]["unzipped_bytes"]
         safe = reports["slim safe, no .pyc"]["layer"]["unzipped_bytes"]
         none_t = statistics.median(times["slim safe, no .pyc"])
         along_t = statistics.median(times["slim safe, .pyc alongside"])
         only_t = statistics.median(times["slim safe, .pyc only"])
         size_ratio, time_ratio = safe / base, along_t / none_t
-        print(f"\nslim safe / slim none, unzipped:     {size_ratio:.3f}  (goal <= 0.85: "
-              f"{'met' if size_ratio <= 0.85 else 'MISSED'})")
-        print(f".pyc alongside / no .pyc, import:    {time_ratio:.3f}  (goal <= 0.50: "
-              f"{'met' if time_ratio <= 0.5 else 'MISSED'})")
+        print(
+            f"\nslim safe / slim none, unzipped:     {size_ratio:.3f}  (goal <= 0.85: "
+            f"{'met' if size_ratio <= 0.85 else 'MISSED'})"
+        )
+        print(
+            f".pyc alongside / no .pyc, import:    {time_ratio:.3f}  (goal <= 0.50: "
+            f"{'met' if time_ratio <= 0.5 else 'MISSED'})"
+        )
         print(f".pyc only / no .pyc, import:         {only_t / none_t:.3f}")
         removed = reports["slim safe, no .pyc"]["removed"]
         by_rule: dict[str, int] = {}
         for row in removed:
             by_rule[row["rule"]] = by_rule.get(row["rule"], 0) + row["bytes"]
-        print("\nremoved by slim safe: " + ", ".join(f"{r} {human_bytes(b)}" for r, b in
-                                                    sorted(by_rule.items(), key=lambda kv: -kv[1])))
+        print(
+            "\nremoved by slim safe: "
+            + ", ".join(f"{r} {human_bytes(b)}" for r, b in sorted(by_rule.items(), key=lambda kv: -kv[1]))
+        )
 
 
 if __name__ == "__main__":

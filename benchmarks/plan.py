@@ -24,8 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from layerbuild.plan import FunctionNeeds, Package, check_plan, plan_layers  # noqa: E402
-from layerbuild.report.sizes import human_bytes  # noqa: E402
+from layerbuild.plan.algorithm import plan_layers  # noqa: E402
+from layerbuild.plan.check import check_plan  # noqa: E402
+from layerbuild.plan.model import FunctionNeeds, Package  # noqa: E402
+from layerbuild.util.units import human_bytes  # noqa: E402
 
 GOAL_SECONDS = 1.0
 
@@ -48,8 +50,16 @@ def synthetic(n_functions: int, n_packages: int, seed: int) -> list[FunctionNeed
             version = "1.0" if (f % 10 == 0 and i == min(chosen)) else "2.0"
             packages.append(Package(f"pkg-{i:03d}", version, sizes[i], sizes[i] // 3))
         existing = tuple(f"arn:aws:lambda:us-east-1:123456789012:layer:ext{k}:1" for k in range(f % 3))
-        functions.append(FunctionNeeds(f"fn-{f:02d}", "python3.12", "x86_64", tuple(packages),
-                                       code_bytes=rng.randint(5_000, 2_000_000), existing_layers=existing))
+        functions.append(
+            FunctionNeeds(
+                f"fn-{f:02d}",
+                "python3.12",
+                "x86_64",
+                tuple(packages),
+                code_bytes=rng.randint(5_000, 2_000_000),
+                existing_layers=existing,
+            )
+        )
     return functions
 
 
@@ -74,25 +84,38 @@ def main() -> None:
     shared = [layer for layer in plan.layers if layer.kind == "shared"]
     merged = [layer for layer in shared if layer.why.startswith("merged")]
     stored = sum(layer.unzipped_bytes for layer in plan.layers) + sum(
-        p.unzipped_bytes for f in plan.functions for p in f.bundled)
+        p.unzipped_bytes for f in plan.functions for p in f.bundled
+    )
     no_sharing = sum(f.dependency_bytes for f in functions)
     everything = sum({(p.name, p.version): p.unzipped_bytes for f in functions for p in f.packages}.values())
     one_layer_unused = sum(everything - f.dependency_bytes for f in functions)
     plan_unused = sum(f.unused_bytes for f in plan.functions)
 
-    print(f"synthetic config: {len(functions)} functions, {len(used)} packages used (of {args.packages}), "
-          f"seed {args.seed}")
-    print(f"plan time: median {median * 1000:.1f} ms, first {times[0] * 1000:.1f} ms over {args.repeat} runs "
-          f"-> {median / GOAL_SECONDS:.3f} of the {GOAL_SECONDS:.0f} s goal")
-    print(f"layers: {len(plan.layers)} ({len(shared)} shared, {len(merged)} of them merged to fit 5 per function); "
-          f"max per function {max(f.layer_count for f in plan.functions)}; "
-          f"{sum(1 for f in plan.functions if f.bundled)} functions bundle their own packages")
-    print(f"bytes stored: {human_bytes(stored)} vs {human_bytes(no_sharing)} with no sharing "
-          f"(ratio {stored / no_sharing:.2f})")
-    print(f"bytes functions load but do not use: {human_bytes(plan_unused)} vs {human_bytes(one_layer_unused)} "
-          f"with one layer of everything (ratio {plan_unused / one_layer_unused:.3f})")
-    print(f"not shared (version clashes): {len(plan.not_shared)}; plan check: "
-          + ("every function sees its whole closure once, within limits" if not problems else f"{len(problems)} problems"))
+    print(
+        f"synthetic config: {len(functions)} functions, {len(used)} packages used (of {args.packages}), "
+        f"seed {args.seed}"
+    )
+    print(
+        f"plan time: median {median * 1000:.1f} ms, first {times[0] * 1000:.1f} ms over {args.repeat} runs "
+        f"-> {median / GOAL_SECONDS:.3f} of the {GOAL_SECONDS:.0f} s goal"
+    )
+    print(
+        f"layers: {len(plan.layers)} ({len(shared)} shared, {len(merged)} of them merged to fit 5 per function); "
+        f"max per function {max(f.layer_count for f in plan.functions)}; "
+        f"{sum(1 for f in plan.functions if f.bundled)} functions bundle their own packages"
+    )
+    print(
+        f"bytes stored: {human_bytes(stored)} vs {human_bytes(no_sharing)} with no sharing "
+        f"(ratio {stored / no_sharing:.2f})"
+    )
+    print(
+        f"bytes functions load but do not use: {human_bytes(plan_unused)} vs {human_bytes(one_layer_unused)} "
+        f"with one layer of everything (ratio {plan_unused / one_layer_unused:.3f})"
+    )
+    print(
+        f"not shared (version clashes): {len(plan.not_shared)}; plan check: "
+        + ("every function sees its whole closure once, within limits" if not problems else f"{len(problems)} problems")
+    )
     if problems:
         sys.exit(1)
 

@@ -30,7 +30,7 @@ from benchmarks.run import SETS  # noqa: E402
 
 
 def _pins(text: str) -> dict[str, str]:
-    from layerbuild.resolve import parse_lock_text
+    from layerbuild.resolve.lockfile import parse_lock_text
 
     pins, _ = parse_lock_text(text)
     return {p.name: p.version or "" for p in pins}
@@ -45,15 +45,16 @@ def main() -> None:
     parser.add_argument("--baseline-rev", default="3efda25", help="the layerbuild commit to compare with")
     args = parser.parse_args()
 
-    from layerbuild.targets import Target
+    from layerbuild.model.target import Target
 
     target = Target(args.runtime, args.arch)
     with tempfile.TemporaryDirectory(prefix="lb-bench-resolve-") as tmp:
         work = Path(tmp)
         baseline = work / "baseline"
         baseline.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline_rev, "layerbuild"],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline_rev, "layerbuild"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
         reqs = work / "requirements.txt"
         reqs.write_text("\n".join(SETS[args.set]) + "\n")
@@ -62,22 +63,46 @@ def main() -> None:
         times: dict[str, list[float]] = {"before": [], "now": []}
         for run in range(args.runs + 1):  # run 0 warms uv's cache for both
             for which in ("before", "now"):
-                env = {**os.environ, "LAYERBUILD_CACHE_DIR": str(work / f"lb-cache-{which}-{run}"),
-                       "PYTHONPATH": paths[which]}
+                env = {
+                    **os.environ,
+                    "LAYERBUILD_CACHE_DIR": str(work / f"lb-cache-{which}-{run}"),
+                    "PYTHONPATH": paths[which],
+                }
                 start = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "layerbuild.cli", "-q", "lock", str(reqs), "--runtime",
-                                args.runtime, "--arch", args.arch, "-o", str(outs[which])],
-                               capture_output=True, text=True, env=env, check=True, cwd=work)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "layerbuild.cli",
+                        "-q",
+                        "lock",
+                        str(reqs),
+                        "--runtime",
+                        args.runtime,
+                        "--arch",
+                        args.arch,
+                        "-o",
+                        str(outs[which]),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    check=True,
+                    cwd=work,
+                )
                 if run:
                     times[which].append(time.perf_counter() - start)
         before_s, now_s = statistics.median(times["before"]), statistics.median(times["now"])
-        print(f"# cold resolve (`layerbuild lock`, empty layerbuild cache, uv cache warm) of the {args.set} set "
-              f"for {target.describe()}, {args.runs} runs interleaved, median")
+        print(
+            f"# cold resolve (`layerbuild lock`, empty layerbuild cache, uv cache warm) of the {args.set} set "
+            f"for {target.describe()}, {args.runs} runs interleaved, median"
+        )
         print(f"{'before (' + args.baseline_rev + ', manylinux_2_17)':34} {before_s:6.2f} s")
         print(f"{'now':34} {now_s:6.2f} s   ratio {now_s / before_s:.2f}x")
         before_pins, now_pins = _pins(outs["before"].read_text()), _pins(outs["now"].read_text())
-        changed = [f"{n} {before_pins.get(n, '-')} -> {v}" for n, v in sorted(now_pins.items())
-                   if before_pins.get(n) != v]
+        changed = [
+            f"{n} {before_pins.get(n, '-')} -> {v}" for n, v in sorted(now_pins.items()) if before_pins.get(n) != v
+        ]
         print("versions that changed: " + (", ".join(changed) if changed else "none"))
 
 

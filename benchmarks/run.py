@@ -48,14 +48,29 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
 def pip_and_zip(reqs: Path, runtime: str, arch: str, work: Path, env: dict[str, str], no_cache: bool) -> float:
     """The baseline most guides give: pip --platform for the runtime's manylinux tags, then zip -r."""
     sys.path.insert(0, str(ROOT))
-    from layerbuild.targets import Target
+    from layerbuild.model.target import Target
 
     target = Target(runtime, arch)
     dest = work / "pip-target"
     shutil.rmtree(dest, ignore_errors=True)
     platforms = [arg for tag in target.platform_tags for arg in ("--platform", tag)]
-    cmd = [sys.executable, "-m", "pip", "install", "-q", "--target", str(dest / "python"), "--implementation", "cp",
-           "--python-version", target.python_version, "--only-binary=:all:", *platforms, "-r", str(reqs)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--target",
+        str(dest / "python"),
+        "--implementation",
+        "cp",
+        "--python-version",
+        target.python_version,
+        "--only-binary=:all:",
+        *platforms,
+        "-r",
+        str(reqs),
+    ]
     if no_cache:
         cmd.append("--no-cache-dir")
     start = time.perf_counter()
@@ -68,10 +83,24 @@ def pip_and_zip(reqs: Path, runtime: str, arch: str, work: Path, env: dict[str, 
     return time.perf_counter() - start
 
 
-def layerbuild_build(reqs: Path, runtime: str, arch: str, out: Path, env: dict[str, str],
-                     extra: list[str]) -> float:
-    cmd = [sys.executable, "-m", "layerbuild.cli", "-q", "build", str(reqs), "--runtime", runtime, "--arch", arch,
-           "-o", str(out), "--format", "json", *extra]
+def layerbuild_build(reqs: Path, runtime: str, arch: str, out: Path, env: dict[str, str], extra: list[str]) -> float:
+    cmd = [
+        sys.executable,
+        "-m",
+        "layerbuild.cli",
+        "-q",
+        "build",
+        str(reqs),
+        "--runtime",
+        runtime,
+        "--arch",
+        arch,
+        "-o",
+        str(out),
+        "--format",
+        "json",
+        *extra,
+    ]
     return _timed(cmd, env)
 
 
@@ -91,8 +120,17 @@ def sam_build(sam: str, reqs: Path, runtime: str, arch: str, work: Path, run: in
     shutil.copy(reqs, project / "fn" / "requirements.txt")
     (project / "fn" / "app.py").write_text("def handler(event, context):\n    return event\n")
     (project / "template.yaml").write_text(SAM_TEMPLATE.format(runtime=runtime, arch=arch))
-    cmd = [sam, "build", "--template-file", str(project / "template.yaml"), "--build-dir", str(project / "build"),
-           "--cache-dir", str(project / "cache"), "--cached"]
+    cmd = [
+        sam,
+        "build",
+        "--template-file",
+        str(project / "template.yaml"),
+        "--build-dir",
+        str(project / "build"),
+        "--cache-dir",
+        str(project / "cache"),
+        "--cached",
+    ]
     env = {**env, "SAM_CLI_TELEMETRY": "0"}
     times = []
     for _ in range(2):
@@ -114,11 +152,33 @@ def main() -> None:
     parser.add_argument("--no-download-cache", action="store_true")
     parser.add_argument("--extra-args", default="", help="extra layerbuild build flags, e.g. '--bytecode none'")
     parser.add_argument("--sam", default=shutil.which("sam"), help="SAM CLI to compare with [default: sam on PATH]")
+    parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="only the cold-resolve comparison for Amazon Linux 2 (benchmarks/resolve.py)",
+    )
     args = parser.parse_args()
+    if args.resolve:
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("resolve.py")),
+                "--runs",
+                str(args.runs),
+                "--runtime",
+                args.runtime,
+                "--arch",
+                args.arch,
+            ],
+            check=True,
+        )
+        return
     extra = args.extra_args.split()
 
-    print(f"# layerbuild vs pip --platform + zip  ({args.runtime} {args.arch}, {args.runs} runs, median; "
-          f"download caches {'empty' if args.no_download_cache else 'warm'})")
+    print(
+        f"# layerbuild vs pip --platform + zip  ({args.runtime} {args.arch}, {args.runs} runs, median; "
+        f"download caches {'empty' if args.no_download_cache else 'warm'})"
+    )
     print(f"{'set':8} {'pip+zip s':>10} {'cold s':>8} {'ratio':>7} {'unchanged s':>12} {'ratio':>8}")
     for name in args.sets.split(","):
         with tempfile.TemporaryDirectory(prefix=f"lb-bench-{name}-") as tmp:
@@ -130,8 +190,14 @@ def main() -> None:
             # Warm the download caches once (unless measuring with none), outside the timings.
             if not args.no_download_cache:
                 pip_and_zip(reqs, args.runtime, args.arch, work, env, False)
-                layerbuild_build(reqs, args.runtime, args.arch, work / "warm",
-                                 {**env, "LAYERBUILD_CACHE_DIR": str(work / "warm-cache")}, extra)
+                layerbuild_build(
+                    reqs,
+                    args.runtime,
+                    args.arch,
+                    work / "warm",
+                    {**env, "LAYERBUILD_CACHE_DIR": str(work / "warm-cache")},
+                    extra,
+                )
             pip_times, cold_times, hit_times, sam_results = [], [], [], []
             for run in range(args.runs):
                 run_env = dict(env)
@@ -152,8 +218,10 @@ def main() -> None:
                 else:
                     sam_cold = statistics.median(r[0] for r in sam_results)
                     sam_hit = statistics.median(r[1] for r in sam_results)
-                    print(f"{'':8} sam build: cold {sam_cold:.2f} s ({sam_cold / cold_s:.1f}x layerbuild's), "
-                          f"unchanged --cached {sam_hit:.2f} s ({sam_hit / hit_s:.1f}x layerbuild's)")
+                    print(
+                        f"{'':8} sam build: cold {sam_cold:.2f} s ({sam_cold / cold_s:.1f}x layerbuild's), "
+                        f"unchanged --cached {sam_hit:.2f} s ({sam_hit / hit_s:.1f}x layerbuild's)"
+                    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`python -m layerbuild`: the same command as `layerbuild` (for when the script is not on PATH)."""
 
-from .cli import main
+from layerbuild.cli import main
 
 if __name__ == "__main__":
     main()

@@ -9,9 +9,10 @@ Exit codes: 0 success, 1 findings (audit, failed checks), 2 bad input or environ
 from __future__ import annotations
 
 import sys
+
 import click
 
-from . import __version__
+from layerbuild import __version__
 
 # command name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
@@ -32,9 +33,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        from .lazy import load
+        from layerbuild.util.lazy import load
 
-        return load(COMMANDS[name])
+        command: click.Command = load(COMMANDS[name])
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # `layerbuild --help` lists the commands without importing their modules (about 30 ms of the
@@ -64,13 +66,13 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
     """Build, report, audit and publish AWS Lambda layers for Python."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    from .progress import set_quiet
+    from layerbuild.util.progress import set_quiet
 
     set_quiet(quiet)  # also resets it when main() runs again in one process
 
 
 def _fail(message: str, code: int) -> None:
-    from .redact import redact
+    from layerbuild.util.redact import redact
 
     print(f"layerbuild: error: {redact(message)}", file=sys.stderr)
     sys.exit(code)
@@ -79,11 +81,11 @@ def _fail(message: str, code: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
-    from .children import Terminated, handle_stop_signals, on_stopped
-    from .errors import LayerbuildError
+    from layerbuild.errors import LayerbuildError
+    from layerbuild.util.children import Terminated, handle_stop_signals, on_stopped
 
     try:
-        # SIGTERM, Ctrl-C and SIGHUP stop every process the build started (children.py), then unwind.
+        # SIGTERM, Ctrl-C and SIGHUP stop every process the build started (`util/children.py`), then unwind.
         with handle_stop_signals():
             cli.main(args=args, prog_name="layerbuild", standalone_mode=False)
     except Terminated as exc:
@@ -114,8 +116,11 @@ def main(argv: list[str] | None = None) -> None:
         # missing one means a broken environment, not bad input and not a bug to report.
         if debug:
             raise
-        _fail(f"the Python package {exc.name!r} is not installed in this environment ({sys.executable}): "
-              "reinstall layerbuild there (pip install --force-reinstall layerbuild, or pip install -e .)", 2)
+        _fail(
+            f"the Python package {exc.name!r} is not installed in this environment ({sys.executable}): "
+            "reinstall layerbuild there (pip install --force-reinstall layerbuild, or pip install -e .)",
+            2,
+        )
     except Exception as exc:  # noqa: BLE001 - a bug: one line, and how to see more
         if debug:
             raise

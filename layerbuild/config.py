@@ -6,31 +6,23 @@ Precedence, highest first:
   3. the config file: `[tool.layerbuild]` in pyproject.toml, or the top level of layerbuild.toml
      (given with --config, else found in the current folder);
   4. the defaults below.
-Unknown keys and bad values are errors that name the key and where it came from.
+Unknown keys, unknown sections and bad values are errors that name the key and where it came from.
 
-Functions (for `layerbuild plan` and `layerbuild build --config`) are declared as
-`[tool.layerbuild.functions.NAME]` (or `[functions.NAME]` in layerbuild.toml) with:
-  requirements = "path"          (required; relative to the config file's folder)
-  layers = ["arn:…", …]          (optional; existing layers the function keeps: they count toward 5)
-  code = "path"                  (optional; the function's own code folder, measured toward the
-                                  250 MB limit; default: the requirements file's folder)
-  runtime = "python3.11"         (optional) and arch = "arm64" (optional).
-A function's own runtime/arch (from its table, or from a SAM template's Runtime/Architectures and
-Globals) beats the global setting from every source above, flags included: it says where that function
-really runs, and a layer built for another runtime would not load there. Functions that do not say
-get the merged global runtime/arch.
+Sections besides the build options: `audit` (keys in `audit/settings.py`), `publish` (read by
+`commands/publish.py`) and `functions` (read by `plan/functions.py`).
 """
 
 from __future__ import annotations
 
 import os
-import re
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .targets import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_RUNTIME, RUNTIMES
+from layerbuild.errors import InputError
+from layerbuild.facts.runtimes import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_RUNTIME, RUNTIMES
 
 BACKENDS = ("auto", "wheels", "container")
 SLIM_PROFILES = ("none", "safe", "aggressive")
@@ -58,25 +50,31 @@ class BuildOptions:
     max_unzipped: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # [tool.layerbuild.audit] and its file: the build's native check judges as the audit does.
-    audit_config: tuple[dict, Path | None] = field(default=({}, None), compare=False, repr=False)
+    audit_config: tuple[dict[str, Any], Path | None] = field(default=({}, None), compare=False, repr=False)
 
     def cache_parts(self) -> dict[str, Any]:
         """The options that change a layer's content (not where it is written)."""
         # The backend changes the bytes (pip in the image vs uv here writes other INSTALLER/RECORD files).
-        return {"backend": self.backend, "backend_image": self.image if self.backend != "wheels" else None,
-                "slim": self.slim,
-                "bytecode": self.bytecode, "keep_runtime_packages": self.keep_runtime_packages,
-                "keep": sorted(self.keep), "drop": sorted(self.drop), "verify": self.verify,
-                **({"skip_import": sorted(self.skip_import)} if self.skip_import else {}),
-                # the native check judges with [tool.layerbuild.audit] (provided-libraries, ignore, severity)
-                **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
-                **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {})}
+        return {
+            "backend": self.backend,
+            "backend_image": self.image if self.backend != "wheels" else None,
+            "slim": self.slim,
+            "bytecode": self.bytecode,
+            "keep_runtime_packages": self.keep_runtime_packages,
+            "keep": sorted(self.keep),
+            "drop": sorted(self.drop),
+            "verify": self.verify,
+            **({"skip_import": sorted(self.skip_import)} if self.skip_import else {}),
+            # the native check judges with [tool.layerbuild.audit] (provided-libraries, ignore, severity)
+            **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
+            **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {}),
+        }
 
     def max_unzipped_bytes(self, where: str = "max-unzipped") -> int | None:
         """`max_unzipped` in bytes (None: Lambda's limit); a bad size is an InputError naming `where`."""
         if self.max_unzipped is None:
             return None
-        from .audit import parse_size
+        from layerbuild.audit.settings import parse_size
 
         size = parse_size(self.max_unzipped, self.sources.get("max_unzipped", where))
         if size <= 0:
@@ -92,32 +90,46 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "bytecode": BYTECODE_MODES,
 }
 _BUILD_KEYS = {f.name for f in fields(BuildOptions)} - {"sources", "audit_config"}
-# Keys a config file may hold besides the build options; other issues' sections register here.
-SECTION_KEYS: set[str] = {"functions", "audit", "publish", "layers"}
+# The sections a config file may hold besides the build options: [tool.layerbuild.NAME] (pyproject.toml)
+# or [NAME] (layerbuild.toml); any other is refused, so a misspelt section is never silently ignored.
+SECTION_KEYS: frozenset[str] = frozenset({"functions", "audit", "publish"})
 
 
 def load_config_file(path: Path | None) -> tuple[dict[str, Any], Path | None]:
-    """The `[tool.layerbuild]` table (or layerbuild.toml's top level) and the file it came from."""
+    """The `[tool.layerbuild]` table (or layerbuild.toml's top level) and the file it came from; an
+    unknown key or section is refused here, whichever command reads the file."""
     if path is None:
         for candidate in (Path("layerbuild.toml"), Path("pyproject.toml")):
             if candidate.is_file():
                 data, found = _read_toml(candidate)
                 if found or candidate.name == "layerbuild.toml":
-                    return data, candidate
+                    return _checked(data, candidate), candidate
         return {}, None
     if not path.is_file():
         raise InputError(f"config file {path} does not exist: check the --config path")
     data, found = _read_toml(path)
     if not found and path.name == "pyproject.toml":
         raise InputError(f"{path} has no [tool.layerbuild] table: add one, or pass another --config")
-    return data, path
+    return _checked(data, path), path
+
+
+def _checked(table: dict[str, Any], path: Path) -> dict[str, Any]:
+    for key, value in table.items():
+        if key.replace("-", "_") in _BUILD_KEYS or key in SECTION_KEYS:
+            continue
+        if isinstance(value, dict):
+            name = f"[tool.layerbuild.{key}]" if path.name == "pyproject.toml" else f"[{key}]"
+            raise InputError(f"{path}: unknown section {name} (known: {', '.join(sorted(SECTION_KEYS))})")
+        known = ", ".join(sorted(_BUILD_KEYS | SECTION_KEYS))
+        raise InputError(f"{path}: unknown key {key!r} in the layerbuild config (known: {known})")
+    return table
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], bool]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -132,7 +144,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], bool]:
     return raw, True
 
 
-def _coerce(key: str, value: Any, where: str) -> Any:
+def coerce_option(key: str, value: Any, where: str) -> Any:
     field_type = {f.name: f.type for f in fields(BuildOptions)}[key]
     if "bool" in str(field_type):
         if isinstance(value, bool):
@@ -147,7 +159,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             raise InputError(f"{where}: {key} must be a list of strings, not {value!r}")
         return tuple(value)
     if key == "max_unzipped":
-        from .audit import parse_size
+        from layerbuild.audit.settings import parse_size
 
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
@@ -158,7 +170,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         raise InputError(f"{where}: {key} must be a string, not {value!r}")
     if key == "name":
         # The name becomes file names in the output folder: `../x` or `a/b` must never get that far.
-        from .layer_names import check_layer_name
+        from layerbuild.model.names import check_layer_name
 
         return check_layer_name(value, where)
     if key in _CHOICES and value not in _CHOICES[key]:
@@ -166,8 +178,13 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     return value
 
 
-def section(table: dict[str, Any], name: str, known: tuple[str, ...] | set[str], config_path: Path | str | None,
-            separator: str = "_") -> dict[str, Any]:
+def section(
+    table: dict[str, Any],
+    name: str,
+    known: tuple[str, ...] | set[str],
+    config_path: Path | str | None,
+    separator: str = "_",
+) -> dict[str, Any]:
     """`[tool.layerbuild.NAME]` with its keys spelled with `separator` (`-` or `_`, users may write
     either) and checked against `known`; an unknown key or a non-table is an error naming the file."""
     where = f"{config_path} [tool.layerbuild.{name}]" if config_path else f"[tool.layerbuild.{name}]"
@@ -184,94 +201,32 @@ def section(table: dict[str, Any], name: str, known: tuple[str, ...] | set[str],
     return found
 
 
-def merge_build_options(cli: dict[str, Any], config_path: Path | None = None,
-                        env: dict[str, str] | None = None) -> tuple[BuildOptions, dict[str, Any]]:
+def merge_build_options(
+    cli: dict[str, Any], config_path: Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[BuildOptions, dict[str, Any]]:
     """BuildOptions from flags (values of None mean "not given"), environment and config file.
 
     Returns the options and the whole config table (for the sections other commands read).
     """
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     table, path = load_config_file(config_path)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key, value in table.items():
         norm = key.replace("-", "_")
         if norm in _BUILD_KEYS:
-            values[norm] = _coerce(norm, value, f"{path} [tool.layerbuild]")
+            values[norm] = coerce_option(norm, value, f"{path} [tool.layerbuild]")
             sources[norm] = str(path)
-        elif key not in SECTION_KEYS:
-            known = ", ".join(sorted(_BUILD_KEYS | SECTION_KEYS))
-            raise InputError(f"{path}: unknown key {key!r} in the layerbuild config (known: {known})")
     for key in _BUILD_KEYS:
         env_name = f"LAYERBUILD_{key.upper()}"
-        if env.get(env_name):
-            values[key] = _coerce(key, env[env_name], env_name)
+        if environ.get(env_name):
+            values[key] = coerce_option(key, environ[env_name], env_name)
             sources[key] = env_name
     for key, value in cli.items():
         if value is None or key not in _BUILD_KEYS or (isinstance(value, tuple) and not value):
             continue
-        values[key] = _coerce(key, value, f"--{key.replace('_', '-')}")
+        values[key] = coerce_option(key, value, f"--{key.replace('_', '-')}")
         sources[key] = "command line"
-    audit = table.get("audit") if isinstance(table.get("audit"), dict) else {}
+    audit = table["audit"] if isinstance(table.get("audit"), dict) else {}
     options = replace(BuildOptions(), **values, sources=sources, audit_config=(audit, path))
     return options, table
-
-
-# Keys of one `[functions.NAME]` table and what each must be.
-FUNCTION_KEYS = ("requirements", "layers", "code", "runtime", "arch")
-_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # also a valid part of a Lambda layer name
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One Lambda function to plan layers for: where its requirements and code are, where it runs."""
-
-    name: str
-    requirements: Path | None  # None: the function has no dependencies of its own
-    runtime: str
-    arch: str
-    layers: tuple[str, ...] = ()  # existing layer ARNs (or template references) it keeps
-    code: Path | None = None  # its own code folder, measured toward the unzipped limit
-    source: str = ""  # where it was declared, for messages
-
-
-def load_functions(table: dict[str, Any], config_path: Path | None, options: BuildOptions) -> tuple[FunctionSpec, ...]:
-    """The `functions` section of a config table, checked: paths exist, keys and values are known."""
-    raw = table.get("functions")
-    if raw is None:
-        return ()
-    where = f"{config_path} [tool.layerbuild.functions]" if config_path and config_path.name == "pyproject.toml" \
-        else f"{config_path} [functions]"
-    if not isinstance(raw, dict):
-        raise InputError(f"{where}: functions must be a table of [functions.NAME] tables")
-    base = config_path.resolve().parent if config_path else Path.cwd()
-    specs = []
-    for name, body in raw.items():
-        here = f"{where[:-1]}.{name}]"
-        if not _FUNCTION_NAME.match(name):
-            raise InputError(f"{here}: function name {name!r} must be 1-64 letters, digits, - or _ "
-                             "(it becomes part of layer names)")
-        if not isinstance(body, dict):
-            raise InputError(f"{here}: must be a table with requirements = \"path\"")
-        for key in body:
-            if key not in FUNCTION_KEYS:
-                raise InputError(f"{here}: unknown key {key!r} (known: {', '.join(FUNCTION_KEYS)})")
-        req = body.get("requirements")
-        if not isinstance(req, str) or not req:
-            raise InputError(f"{here}: requirements must be a path to a requirements file, not {req!r}")
-        req_path = (base / req).expanduser()
-        if not req_path.is_file():
-            raise InputError(f"{here}: requirements = {req!r}: {req_path} is not a file: fix the path "
-                             "(it is relative to the config file)")
-        code = body.get("code")
-        if code is not None and (not isinstance(code, str) or not (base / code).is_dir()):
-            raise InputError(f"{here}: code = {code!r} must be the path of the function's code folder")
-        layers = body.get("layers", [])
-        if not isinstance(layers, list) or not all(isinstance(x, str) and x for x in layers):
-            raise InputError(f"{here}: layers must be a list of layer ARNs, not {layers!r}")
-        runtime = _coerce("runtime", body["runtime"], f"{here} runtime") if "runtime" in body else options.runtime
-        arch = _coerce("arch", body["arch"], f"{here} arch") if "arch" in body else options.arch
-        specs.append(FunctionSpec(name=name, requirements=req_path, runtime=runtime, arch=arch,
-                                  layers=tuple(layers), code=(base / code) if code else req_path.parent,
-                                  source=here))
-    return tuple(specs)

@@ -29,7 +29,7 @@ class CliResult:
 @pytest.fixture(autouse=True)
 def _progress_output_reset():
     """`-q` in an in-process CLI run must not silence notes in the tests after it."""
-    from layerbuild.progress import set_quiet
+    from layerbuild.util.progress import set_quiet
 
     set_quiet(False)
     yield
@@ -50,16 +50,24 @@ def shared_cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("lbcache-shared")
 
 
-def run_cli(*args: str, env: dict | None = None, cwd: str | Path | None = None, timeout: float = 900,
-            preexec_fn=None) -> CliResult:
+def run_cli(
+    *args: str, env: dict | None = None, cwd: str | Path | None = None, timeout: float = 900, preexec_fn=None
+) -> CliResult:
     """Run the real `layerbuild` command in a subprocess, as a user would.
 
     `preexec_fn` runs in the child before the CLI starts (e.g. to set an RLIMIT for fault injection).
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "layerbuild.cli", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=timeout, preexec_fn=preexec_fn)
+    proc = subprocess.run(
+        [sys.executable, "-m", "layerbuild.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+        preexec_fn=preexec_fn,
+    )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -68,8 +76,15 @@ def cli():
     return run_cli
 
 
-def make_wheel(dest: Path, name: str, version: str, files: dict[str, bytes | str],
-               tag: str = "py3-none-any", requires: list[str] | None = None, purelib: bool = True) -> Path:
+def make_wheel(
+    dest: Path,
+    name: str,
+    version: str,
+    files: dict[str, bytes | str],
+    tag: str = "py3-none-any",
+    requires: list[str] | None = None,
+    purelib: bool = True,
+) -> Path:
     """A tiny real wheel, built by the test itself (RECORD, METADATA, WHEEL included)."""
     dist = name.replace("-", "_")
     info = f"{dist}-{version}.dist-info"
@@ -77,8 +92,9 @@ def make_wheel(dest: Path, name: str, version: str, files: dict[str, bytes | str
     meta += "".join(f"Requires-Dist: {r}\n" for r in requires or [])
     content = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
     content[f"{info}/METADATA"] = meta.encode()
-    content[f"{info}/WHEEL"] = (f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: {str(purelib).lower()}\n"
-                                f"Tag: {tag}\n").encode()
+    content[f"{info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: {str(purelib).lower()}\nTag: {tag}\n"
+    ).encode()
     record = []
     for path, data in content.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -95,7 +111,7 @@ def make_wheel(dest: Path, name: str, version: str, files: dict[str, bytes | str
 
 def python_for(version: str) -> str | None:
     """An interpreter of this minor version on this machine (PATH or pyenv), or None."""
-    from layerbuild.interpreters import find_interpreter
+    from layerbuild.util.interpreters import find_interpreter
 
     found = find_interpreter(version)
     return str(found) if found else None

@@ -18,14 +18,14 @@ import resource
 import stat
 import subprocess
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
-from tests.conftest import make_wheel, run_cli
 
 from layerbuild.cli import COMMANDS
+from tests.conftest import make_wheel, run_cli
 
 
 class Workspace:
@@ -53,8 +53,12 @@ class Workspace:
         (needs tinypkg>=2, which does not exist), winonly 1.0 (a Windows-only wheel)."""
         if self._wheels is None:
             self._wheels = self.root / "wheels"
-            make_wheel(self._wheels, "tinypkg", "1.0",
-                       {"tinypkg/__init__.py": "X = 1\n", "tinypkg/blob.bin": os.urandom(65536)})
+            make_wheel(
+                self._wheels,
+                "tinypkg",
+                "1.0",
+                {"tinypkg/__init__.py": "X = 1\n", "tinypkg/blob.bin": os.urandom(65536)},
+            )
             make_wheel(self._wheels, "needsnew", "1.0", {"needsnew/__init__.py": ""}, requires=["tinypkg>=2"])
             make_wheel(self._wheels, "winonly", "1.0", {"winonly/__init__.py": ""}, tag="cp312-cp312-win_amd64")
         return self._wheels
@@ -68,9 +72,11 @@ class Workspace:
         """A lock file as `layerbuild lock` writes it (read without resolving)."""
         wheel = next(self.wheels.glob("tinypkg-*.whl"))
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-        text = (f"--no-index\n--find-links {self.wheels}\n"
-                f"# layerbuild-lock: runtime={runtime} arch=x86_64\n"
-                f"tinypkg==1.0 \\\n    --hash=sha256:{digest}\n")
+        text = (
+            f"--no-index\n--find-links {self.wheels}\n"
+            f"# layerbuild-lock: runtime={runtime} arch=x86_64\n"
+            f"tinypkg==1.0 \\\n    --hash=sha256:{digest}\n"
+        )
         return str(self.write(rel, text).relative_to(self.root))
 
     def tmpfs(self, rel: str, size: str = "8k", read_only: bool = False) -> Path:
@@ -106,10 +112,12 @@ def case(id: str, *names: str, code: int = 2, network: bool = False, prints_resu
     def register(setup: Callable[[Workspace], list[str]]):
         CASES.append(Case(id, setup, tuple(names), code, network, prints_results))
         return setup
+
     return register
 
 
 # --- the requirements file itself ---------------------------------------------------------------
+
 
 @case("requirements-missing", "missing.txt", "does not exist")
 def _(w):
@@ -206,8 +214,9 @@ def _(w):
     return ["build", w.reqs("--only-binary winonly", "tinypkg", "winonly"), "-o", "out"]
 
 
-@case("layer-empty-runtime-provides-everything", "boto3", "provided by the python3.12 runtime",
-      "--keep-runtime-packages")
+@case(
+    "layer-empty-runtime-provides-everything", "boto3", "provided by the python3.12 runtime", "--keep-runtime-packages"
+)
 def _(w):
     make_wheel(w.wheels, "boto3", "1.0", {"boto3/__init__.py": ""}, requires=["jmespath"])
     make_wheel(w.wheels, "jmespath", "1.0", {"jmespath/__init__.py": ""})
@@ -274,6 +283,7 @@ def _(w):
 
 # --- resolution against an index (offline wheel folder) -------------------------------------------
 
+
 @case("unknown-package", "unknown package", "nosuchpkg")
 def _(w):
     return ["build", w.reqs("nosuchpkg"), "-o", "out"]
@@ -313,6 +323,7 @@ def _(w):
 
 # --- target -------------------------------------------------------------------------------------
 
+
 @case("unknown-runtime", "--runtime", "python2.7")
 def _(w):
     return ["build", w.reqs("tinypkg"), "--runtime", "python2.7", "-o", "out"]
@@ -340,14 +351,14 @@ def _(w):
     return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
 
 
-@case("container-backend-without-docker-engine", "--backend container", "no docker engine answers",
-      "no-docker.sock")
+@case("container-backend-without-docker-engine", "--backend container", "no docker engine answers", "no-docker.sock")
 def _(w):
     w.env["DOCKER_HOST"] = f"unix://{w.root / 'no-docker.sock'}"
     return ["build", w.reqs("tinypkg==1.0"), "--backend", "container", "-o", "out"]
 
 
 # --- [tool.layerbuild] configuration ------------------------------------------------------------
+
 
 def _config(w: Workspace, body: str, name: str = "pyproject.toml") -> str:
     prefix = "[tool.layerbuild]\n" if name == "pyproject.toml" else ""
@@ -401,6 +412,18 @@ def _(w):
     return ["lock", w.reqs("tinypkg"), "--config", "nowhere/pyproject.toml"]
 
 
+@case("config-unknown-section", "unknown section [tool.layerbuild.layers]", "pyproject.toml")
+def _(w):
+    config = _config(w, '[tool.layerbuild.layers]\nshared = ["numpy"]\n')
+    return ["build", w.reqs("tinypkg"), "--config", config, "-o", "out"]
+
+
+@case("config-unknown-section-refused-by-audit-too", "unknown section [layers]", "layerbuild.toml")
+def _(w):
+    w.write("layer.zip", b"")
+    return ["audit", "layer.zip", "--config", _config(w, '[layers]\nshared = ["numpy"]\n', "layerbuild.toml")]
+
+
 @case("config-found-in-current-folder-is-checked-too", "unknown key 'runtimes'")
 def _(w):
     w.write("pyproject.toml", '[tool.layerbuild]\nruntimes = ["python3.12"]\n')
@@ -408,6 +431,7 @@ def _(w):
 
 
 # --- where the output goes ----------------------------------------------------------------------
+
 
 @case("output-is-a-file", "is a file, not a folder")
 def _(w):
@@ -463,6 +487,7 @@ def _(w):
 
 # --- layer names: they become file names in the output folder (layer_names.py) -------------------
 # `-o out/layers` puts `../../` inside the workspace, so a file written there would be seen as left behind.
+
 
 @case("name-climbs-out-of-the-output-folder", "--name", "'../../escaped'", "outside the output folder")
 def _(w):
@@ -522,6 +547,7 @@ def _(w):
 
 # --- zips and folders given to report, audit and publish ----------------------------------------
 
+
 def _zip(w: Workspace, rel: str, entries: dict[str, str], links: dict[str, str] | None = None) -> str:
     path = w.root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -538,8 +564,15 @@ def _zip(w: Workspace, rel: str, entries: dict[str, str], links: dict[str, str] 
 
 def _layer_zip(w: Workspace, rel: str = "dist/proj-python3.12-x86_64.zip") -> str:
     meta = "Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\n"
-    return _zip(w, rel, {"python/tiny/__init__.py": "X = 1\n", "python/tiny-1.0.dist-info/METADATA": meta,
-                         "python/tiny-1.0.dist-info/RECORD": "tiny/__init__.py,,\n"})
+    return _zip(
+        w,
+        rel,
+        {
+            "python/tiny/__init__.py": "X = 1\n",
+            "python/tiny-1.0.dist-info/METADATA": meta,
+            "python/tiny-1.0.dist-info/RECORD": "tiny/__init__.py,,\n",
+        },
+    )
 
 
 @case("report-zip-is-random-bytes", "layer.zip", "not a readable zip")
@@ -626,14 +659,12 @@ def _(w):
 @case("publish-zip-is-not-a-zip", "not a zip")
 def _(w):
     w.write("dist/proj-python3.12-x86_64.zip", "this is text\n")
-    return ["publish", "dist/proj-python3.12-x86_64.zip", "--layer-name", "proj", "--region", "us-east-1",
-            "--dry-run"]
+    return ["publish", "dist/proj-python3.12-x86_64.zip", "--layer-name", "proj", "--region", "us-east-1", "--dry-run"]
 
 
 @case("publish-zip-missing", "does not exist")
 def _(w):
-    return ["publish", "dist/proj-python3.12-x86_64.zip", "--layer-name", "proj", "--region", "us-east-1",
-            "--dry-run"]
+    return ["publish", "dist/proj-python3.12-x86_64.zip", "--layer-name", "proj", "--region", "us-east-1", "--dry-run"]
 
 
 @case("prune-keep-zero", "--keep must be at least 1")
@@ -642,6 +673,7 @@ def _(w):
 
 
 # --- SAM templates given to plan ----------------------------------------------------------------
+
 
 def _sam(w: Workspace, body: str | bytes) -> str:
     w.write("app/template.yaml", body)
@@ -684,6 +716,7 @@ def _(w):
 
 
 # --- the runner ---------------------------------------------------------------------------------
+
 
 def _files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()}
@@ -752,7 +785,7 @@ def test_the_catalogue_has_at_least_25_distinct_cases_and_covers_every_command(t
     for c in CASES:
         w = Workspace(tmp_path / c.id)
         w.root.mkdir()
-        w.tmpfs = lambda rel, **kw: w.root / rel  # only the command name is wanted here: mount nothing
+        w.tmpfs = lambda rel, **kw: w.root / rel  # noqa: B023 - only the command name is wanted here: mount nothing
         covered.add(c.setup(w)[0])
     assert set(COMMANDS) <= covered, f"commands without a bad-input case: {set(COMMANDS) - covered}"
 
@@ -779,10 +812,15 @@ def test_report_and_audit_never_follow_symlinks_out_of_a_folder_or_a_zip(tmp_pat
     # it): nothing may appear where the links point.
     escape = tmp_path / "must-not-appear"
     w = Workspace(tmp_path)
-    _zip(w, "dist/links.zip", {"python/tiny/__init__.py": "X = 1\n"},
-         links={"python/escape": str(escape), "python/climb": "../../../../../" + str(escape).lstrip("/")})
-    measured = run_cli("-q", "report", str(tmp_path / "dist/links.zip"), "--runtime", "python3.11",
-                       "--format", "json", env=env)
+    _zip(
+        w,
+        "dist/links.zip",
+        {"python/tiny/__init__.py": "X = 1\n"},
+        links={"python/escape": str(escape), "python/climb": "../../../../../" + str(escape).lstrip("/")},
+    )
+    measured = run_cli(
+        "-q", "report", str(tmp_path / "dist/links.zip"), "--runtime", "python3.11", "--format", "json", env=env
+    )
     assert measured.code == 0, measured.stderr
     for target in (tmp_path / "layer", tmp_path / "dist/links.zip"):
         audited = run_cli("-q", "audit", str(target), env=env)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
-from .options import config_option, target_options
+from layerbuild.commands.options import config_option, target_options
+from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
 
 
 @click.command()
@@ -16,62 +16,140 @@ from .options import config_option, target_options
 @config_option
 @click.option("-o", "--output", default=None, help="Output folder [default: dist/].")
 @click.option("--name", default=None, help="Layer name [default: the requirements file's folder name].")
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
-              help="wheels: never Docker; container: build in a Lambda build image; auto: wheels where they exist.")
-@click.option("--image", default=None,
-              help="Build image for the container backend [default: public.ecr.aws/sam/build-RUNTIME:latest-ARCH].")
-@click.option("--network", default=None,
-              help="Docker network for the build container, e.g. host [default: the engine's bridge, else host].")
-@click.option("--slim", type=click.Choice(SLIM_PROFILES), default=None,
-              help="safe: tests, caches, stubs, docs, build leftovers; aggressive: also headers and "
-                   "strip --strip-debug; none: keep all [default: safe]. Rules: docs/slim-rules.md.")
-@click.option("--keep", multiple=True, metavar="PKG:GLOB",
-              help="Keep files of PKG matching GLOB (relative to python/) whatever the slim rules say. Repeatable.")
-@click.option("--drop", multiple=True, metavar="PKG:GLOB",
-              help="Also remove files of PKG matching GLOB, e.g. numpy:numpy/f2py/**. Repeatable.")
-@click.option("--bytecode", type=click.Choice(BYTECODE_MODES), default=None,
-              help="Ship .pyc compiled by a Python of the runtime's version for faster cold starts. alongside: "
-                   ".pyc next to each .py; only: no .py (smaller, but tracebacks lose source lines and "
-                   "inspect.getsource fails); auto: alongside when such a Python is found, else none [default: auto].")
-@click.option("--max-unzipped", default=None, metavar="SIZE",
-              help="Unzipped bytes the layer may take, e.g. 200MB when the function's code needs the rest; "
-                   "--bytecode auto keeps a layer that fits without .pyc within it [default: Lambda's "
-                   "262,144,000 bytes for a function and all its layers].")
-@click.option("--verify/--no-verify", default=None,
-              help="Check the layer after slimming: the audit's native checks (architecture, glibc, shared "
-                   "libraries Lambda lacks) and importing every top-level module; a failure fails the build "
-                   "(exit 1) [default: verify].")
-@click.option("--skip-import", multiple=True, metavar="MODULE",
-              help="Leave MODULE (and the modules under it) out of the import check: for a module your code "
-                   "never imports on its own. Repeatable; config key skip-import.")
-@click.option("--keep-runtime-packages", is_flag=True, default=None,
-              help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.")
-@click.option("--measure-imports", is_flag=True, default=False,
-              help="Also measure each package's import time and the cold-start cost per memory size, as "
-                   "`layerbuild report` does (runs the layer's code; adds seconds to minutes).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              help="What to print on stdout when done.")
-def build(requirements: str | None, runtime, arch, config_path, output, name, backend, image, network, slim,
-          keep, drop, bytecode, max_unzipped, verify, skip_import, keep_runtime_packages, measure_imports, fmt) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="wheels: never Docker; container: build in a Lambda build image; auto: wheels where they exist.",
+)
+@click.option(
+    "--image",
+    default=None,
+    help="Build image for the container backend [default: public.ecr.aws/sam/build-RUNTIME:latest-ARCH].",
+)
+@click.option(
+    "--network",
+    default=None,
+    help="Docker network for the build container, e.g. host [default: the engine's bridge, else host].",
+)
+@click.option(
+    "--slim",
+    type=click.Choice(SLIM_PROFILES),
+    default=None,
+    help="safe: tests, caches, stubs, docs, build leftovers; aggressive: also headers and "
+    "strip --strip-debug; none: keep all [default: safe]. Rules: docs/slim-rules.md.",
+)
+@click.option(
+    "--keep",
+    multiple=True,
+    metavar="PKG:GLOB",
+    help="Keep files of PKG matching GLOB (relative to python/) whatever the slim rules say. Repeatable.",
+)
+@click.option(
+    "--drop",
+    multiple=True,
+    metavar="PKG:GLOB",
+    help="Also remove files of PKG matching GLOB, e.g. numpy:numpy/f2py/**. Repeatable.",
+)
+@click.option(
+    "--bytecode",
+    type=click.Choice(BYTECODE_MODES),
+    default=None,
+    help="Ship .pyc compiled by a Python of the runtime's version for faster cold starts. alongside: "
+    ".pyc next to each .py; only: no .py (smaller, but tracebacks lose source lines and "
+    "inspect.getsource fails); auto: alongside when such a Python is found, else none [default: auto].",
+)
+@click.option(
+    "--max-unzipped",
+    default=None,
+    metavar="SIZE",
+    help="Unzipped bytes the layer may take, e.g. 200MB when the function's code needs the rest; "
+    "--bytecode auto keeps a layer that fits without .pyc within it [default: Lambda's "
+    "262,144,000 bytes for a function and all its layers].",
+)
+@click.option(
+    "--verify/--no-verify",
+    default=None,
+    help="Check the layer after slimming: the audit's native checks (architecture, glibc, shared "
+    "libraries Lambda lacks) and importing every top-level module; a failure fails the build "
+    "(exit 1) [default: verify].",
+)
+@click.option(
+    "--skip-import",
+    multiple=True,
+    metavar="MODULE",
+    help="Leave MODULE (and the modules under it) out of the import check: for a module your code "
+    "never imports on its own. Repeatable; config key skip-import.",
+)
+@click.option(
+    "--keep-runtime-packages",
+    is_flag=True,
+    default=None,
+    help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.",
+)
+@click.option(
+    "--measure-imports",
+    is_flag=True,
+    default=False,
+    help="Also measure each package's import time and the cold-start cost per memory size, as "
+    "`layerbuild report` does (runs the layer's code; adds seconds to minutes).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="What to print on stdout when done."
+)
+def build(
+    requirements: str | None,
+    runtime: str | None,
+    arch: str | None,
+    config_path: str | None,
+    output: str | None,
+    name: str | None,
+    backend: str | None,
+    image: str | None,
+    network: str | None,
+    slim: str | None,
+    keep: tuple[str, ...],
+    drop: tuple[str, ...],
+    bytecode: str | None,
+    max_unzipped: str | None,
+    verify: bool | None,
+    skip_import: tuple[str, ...],
+    keep_runtime_packages: bool | None,
+    measure_imports: bool,
+    fmt: str,
+) -> None:
     """Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock)."""
-    from ..build import build_layer
-    from ..config import merge_build_options
-    from ..errors import InputError
-    from ..report import get_format
+    from layerbuild.build.pipeline import build_layer
+    from layerbuild.config import merge_build_options
+    from layerbuild.errors import InputError
+    from layerbuild.report import get_format
 
-    flags = {"runtime": runtime, "arch": arch, "output": output, "name": name, "backend": backend, "slim": slim,
-             "bytecode": bytecode, "image": image, "network": network, "keep_runtime_packages": keep_runtime_packages,
-             "keep": keep, "drop": drop, "verify": verify, "max_unzipped": max_unzipped,
-             "skip_import": skip_import}
+    flags = {
+        "runtime": runtime,
+        "arch": arch,
+        "output": output,
+        "name": name,
+        "backend": backend,
+        "slim": slim,
+        "bytecode": bytecode,
+        "image": image,
+        "network": network,
+        "keep_runtime_packages": keep_runtime_packages,
+        "keep": keep,
+        "drop": drop,
+        "verify": verify,
+        "max_unzipped": max_unzipped,
+        "skip_import": skip_import,
+    }
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
     if not requirements and config_path:
         # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).
-        from ..build_plan import build_from_config
+        from layerbuild.build.from_plan import build_from_config
 
         done = build_from_config(config_path, flags)
         if fmt == "json":
             click.echo(done.plan_path.read_text(), nl=False)
-        for layer_name, result in done.results.items():
+        for result in done.results.values():
             click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}", err=True)
         click.echo(f"plan: {done.plan_path}", err=True)
         return
@@ -81,12 +159,10 @@ def build(requirements: str | None, runtime, arch, config_path, output, name, ba
     report = result.report
     if measure_imports:
         # Opt-in: a cached rebuild takes about a second, measuring imports takes seconds to minutes.
-        from ..atomic import write_atomic
-        from ..layer_report import with_cold_start
-        from ..report.json import JsonFormat
+        from layerbuild.report.assemble import with_cold_start
+        from layerbuild.report.sidecar import write_report_json
 
         report = with_cold_start(report, result.zip_path)
-        text = JsonFormat().render(report)
-        write_atomic(result.report_path, lambda tmp: tmp.write_text(text))
+        write_report_json(report, result.report_path)
     click.echo(get_format(fmt).render(report), nl=False)
     click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}  (report: {result.report_path})", err=True)

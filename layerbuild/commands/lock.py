@@ -7,28 +7,29 @@ from pathlib import Path
 
 import click
 
-from .options import config_option, target_options
+from layerbuild.commands.options import config_option, target_options
 
 
 @click.command()
 @click.argument("requirements", type=click.Path(dir_okay=True))
 @target_options
 @config_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the lock here (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the lock here (default: stdout)."
+)
 def lock(requirements: str, runtime: str | None, arch: str | None, config_path: str | None, output: str | None) -> None:
     """Resolve REQUIREMENTS for the target: the newest versions whose wheels run there, with hashes."""
-    from ..config import merge_build_options
-    from ..resolve import lock_requirements
-    from ..targets import Target
+    from layerbuild.config import merge_build_options
+    from layerbuild.model.target import Target
+    from layerbuild.resolve.lockfile import lock_text
+    from layerbuild.resolve.resolver import lock_requirements
 
-    options, _ = merge_build_options({"runtime": runtime, "arch": arch},
-                                     Path(config_path) if config_path else None)
+    options, _ = merge_build_options({"runtime": runtime, "arch": arch}, Path(config_path) if config_path else None)
     target = Target(options.runtime, options.arch)
     result = lock_requirements(requirements, target)
-    text = result.text()
+    text = lock_text(result)
     if output:
-        from ..atomic import write_text_output
+        from layerbuild.util.atomic import write_text_output
 
         dest = Path(output)
         write_text_output(dest, text)

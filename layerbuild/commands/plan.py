@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import click
 
-from .options import config_option, target_options
+from layerbuild.commands.options import config_option, target_options
 
 
 @click.command()
 @config_option
-@click.option("--sam", "sam_path", type=click.Path(dir_okay=False), default=None,
-              help="Read the functions from this SAM template instead of the config's functions tables.")
+@click.option(
+    "--sam",
+    "sam_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read the functions from this SAM template instead of the config's functions tables.",
+)
 @target_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output format.")
-def plan(config_path, sam_path, runtime, arch, fmt) -> None:
+def plan(
+    config_path: str | None,
+    sam_path: str | None,
+    runtime: str | None,
+    arch: str | None,
+    fmt: str,
+) -> None:
     """Plan shared and per-function layers for the functions of a config file or SAM template."""
-    from ..plan import plan_layers
-    from ..plan_inputs import gather_needs, load_specs
+    from layerbuild.plan.algorithm import plan_layers
+    from layerbuild.plan.inputs import gather_needs, load_specs
 
     specs, options = load_specs(config_path, sam_path, {"runtime": runtime, "arch": arch})
     gathered = gather_needs(specs, options)
@@ -24,8 +35,10 @@ def plan(config_path, sam_path, runtime, arch, fmt) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        from layerbuild.plan.plan_file import plan_dict
+
+        click.echo(json.dumps(plan_dict(result), indent=2))
     else:
-        from ..report.plan_table import render_plan_table
+        from layerbuild.report.formats.plan_table import render_plan_table
 
         click.echo(render_plan_table(result), nl=False)

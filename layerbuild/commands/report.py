@@ -4,52 +4,84 @@ from __future__ import annotations
 
 import click
 
-from ..targets import ARCHITECTURES, RUNTIMES
+from layerbuild.facts.runtimes import ARCHITECTURES, RUNTIMES
 
 FORMAT_NAMES = ("table", "json", "markdown", "html")
 
 
 @click.command()
 @click.argument("path", metavar="ZIP_OR_DIR", type=click.Path())
-@click.option("--runtime", type=click.Choice(list(RUNTIMES)), default=None,
-              help="Lambda runtime [default: from the zip's name, else the wheels' tags].")
-@click.option("--arch", type=click.Choice(list(ARCHITECTURES)), default=None,
-              help="Lambda architecture [default: from the zip's name, else the wheels' tags].")
+@click.option(
+    "--runtime",
+    type=click.Choice(list(RUNTIMES)),
+    default=None,
+    help="Lambda runtime [default: from the zip's name, else the wheels' tags].",
+)
+@click.option(
+    "--arch",
+    type=click.Choice(list(ARCHITECTURES)),
+    default=None,
+    help="Lambda architecture [default: from the zip's name, else the wheels' tags].",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
-@click.option("--memory", default=None, metavar="MB,MB,…",
-              help="Memory sizes to estimate the cold start for [default: 128,256,512,1024,1769,3008].")
-@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
-              help="Fresh-interpreter runs per package; the median is reported.")
-@click.option("--measure/--no-measure", default=True, show_default=True,
-              help="Import every package in a fresh interpreter of the target's Python (runs the layer's code).")
-def report(path: str, runtime, arch, fmt, output, memory, runs, measure) -> None:
+@click.option(
+    "--memory",
+    default=None,
+    metavar="MB,MB,…",
+    help="Memory sizes to estimate the cold start for [default: 128,256,512,1024,1769,3008].",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(1, 50),
+    default=5,
+    show_default=True,
+    help="Fresh-interpreter runs per package; the median is reported.",
+)
+@click.option(
+    "--measure/--no-measure",
+    default=True,
+    show_default=True,
+    help="Import every package in a fresh interpreter of the target's Python (runs the layer's code).",
+)
+def report(
+    path: str,
+    runtime: str | None,
+    arch: str | None,
+    fmt: str,
+    output: str | None,
+    memory: str | None,
+    runs: int,
+    measure: bool,
+) -> None:
     """Show what each dependency in ZIP_OR_DIR costs: bytes, import time and cold-start price.
 
     ZIP_OR_DIR is a layer zip, a function zip or a folder, built by layerbuild or not.
     """
     from pathlib import Path
 
-    from ..coldstart import parse_memory_list
-    from ..layer_report import report_for_path
-    from ..progress import step
-    from ..report import get_format
+    from layerbuild.measure.cost_model import parse_memory_list
+    from layerbuild.report import get_format
+    from layerbuild.report.assemble import report_for_path
+    from layerbuild.util.progress import step
 
     sizes = parse_memory_list(memory)  # bad input fails before any work
     renderer = get_format(fmt)
     if output and fmt == "table":
-        renderer.terminal = False  # a file gets one line per row, whatever stdout is
+        from layerbuild.report.formats.table import TableFormat
+
+        renderer = TableFormat(terminal=False)  # a file gets one line per row, whatever stdout is
     with step(f"Measuring {path}" + (" (imports)" if measure else "")):
         result = report_for_path(Path(path), runtime=runtime, arch=arch, measure=measure, memory_mb=sizes, runs=runs)
     text = renderer.render(result)
     special = result.inventory.skipped_special
     if special and (fmt != "table" or output):  # the table says so itself
-        from ..progress import note
-        from ..report.table import skipped_special_note
+        from layerbuild.report.formats.table import skipped_special_note
+        from layerbuild.util.progress import note
 
         note(f"layerbuild: {skipped_special_note(special)}")
     if output:
-        from ..atomic import write_text_output
+        from layerbuild.util.atomic import write_text_output
 
         dest = Path(output)
         write_text_output(dest, text)

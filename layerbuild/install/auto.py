@@ -15,13 +15,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import DockerUnavailable, InstallError, NoCompatibleWheelError
-from ..resolve import Lock
-from ..targets import Target
-from .container import ContainerInstaller, _merge
-from .interface import Installer
-from .wheels import WheelsInstaller
+from layerbuild.errors import DockerUnavailable, InstallError, NoCompatibleWheelError
+from layerbuild.install.container.installer import ContainerInstaller, merge
+from layerbuild.install.interface import Installer
+from layerbuild.install.wheels import WheelsInstaller
+from layerbuild.model.lock import Lock
+from layerbuild.model.target import Target
+
+if TYPE_CHECKING:
+    from layerbuild.bytecode.compilers import Compiler
 
 
 class AutoInstaller(Installer):
@@ -38,38 +42,44 @@ class AutoInstaller(Installer):
         wanted = lock.names() - exclude
         from_source = sorted(n for n in lock.build_from_source if n in wanted)
         self.wheels.install(lock, target, dest, exclude | frozenset(from_source))
-        from ..progress import note
-        from ..sdist_probe import probe
+        from layerbuild.install.sdist_probe import probe
+        from layerbuild.util.progress import note
 
         reasons: dict[str, str] = {}
         for name in from_source:
-            reason = probe(lock.get(name), lock) or self._built_here(lock, target, dest, name)
+            reason = probe(lock.pin(name), lock) or self._built_here(lock, target, dest, name)
             if reason:
                 reasons[name] = reason
                 note(f"{name} must be compiled for Lambda: {reason}")
         need_container = sorted(reasons)
         if not need_container:
             return
-        names = ", ".join(f"{n} {lock.get(n).version or ''}".strip() for n in need_container)
-        why = reasons[need_container[0]] if len(need_container) == 1 else \
-            "; ".join(f"{n}: {reasons[n]}" for n in need_container)
+        names = ", ".join(f"{n} {lock.pin(n).version or ''}".strip() for n in need_container)
+        why = (
+            reasons[need_container[0]]
+            if len(need_container) == 1
+            else "; ".join(f"{n}: {reasons[n]}" for n in need_container)
+        )
         container = ContainerInstaller(
-            self.image, self.network,
+            self.image,
+            self.network,
             purpose=f"{names} {'has' if len(need_container) == 1 else 'have'} no wheel for {target.runtime} "
-                    f"{target.arch} and must be compiled in a Lambda build image because {why}")
+            f"{target.arch} and must be compiled in a Lambda build image because {why}",
+        )
         try:
             container.install(lock, target, dest, frozenset(lock.names() - set(need_container)))
         except DockerUnavailable as exc:
             raise DockerUnavailable(f"{exc}; or pin versions that have wheels") from None
         self.built_in_container = container.built_in_container
 
-    def compiler(self, target: Target):
-        """The bytecode seam (bytecode.compiler_for): this machine's interpreter of the target's version
-        when there is one (None here lets bytecode.py find it); else the build image's Python, when an
+    def compiler(self, target: Target) -> Compiler | None:
+        """This machine's interpreter of the target's version when there is one (None here lets the
+        bytecode stage find it); else the build image's Python, when an
         engine answers and either .pyc were asked for explicitly, a container was used already, or the
         image is present. A build image is never pulled only for bytecode `auto` might have skipped."""
-        from ..interpreters import find_interpreter
-        from .container import ContainerCompiler, engine_client
+        from layerbuild.install.container.compiler import ContainerCompiler
+        from layerbuild.install.container.engine import engine_client
+        from layerbuild.util.interpreters import find_interpreter
 
         if find_interpreter(target.python_version) is not None or self.bytecode == "none":
             return None
@@ -95,7 +105,7 @@ class AutoInstaller(Installer):
     def _built_here(self, lock: Lock, target: Target, dest: Path, name: str) -> str | None:
         """Build `name` from its sdist here, compilers disabled; None when that gave pure Python (now in
         `dest`), else why it must go to the build image."""
-        from ..no_compilers import blocked_tool_in
+        from layerbuild.util.no_compilers import blocked_tool_in
 
         with tempfile.TemporaryDirectory(prefix="layerbuild-sdist-") as tmp:
             tree = Path(tmp) / "tree"
@@ -108,7 +118,6 @@ class AutoInstaller(Installer):
                 if tool:
                     return f"its build runs {tool}"
                 return f"it does not build here ({exc})"  # missing headers or tools: the build image has them
-            _merge(tree, dest)
+            merge(tree, dest)
             shutil.rmtree(tree, ignore_errors=True)
         return None
-

@@ -10,22 +10,35 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..distributions import distributions_in_dir
-from ..errors import InstallError, NoCompatibleWheelError
-from ..records import replace_text
-from ..resolve import Lock
-from ..targets import Target
-from ..uvtool import first_error_line, run_uv
-from .interface import Installer
+from layerbuild.errors import InstallError, NoCompatibleWheelError
+from layerbuild.install.interface import Installer
+from layerbuild.model.lock import Lock
+from layerbuild.model.target import Target
+from layerbuild.tree.distributions import distributions_in_dir
+from layerbuild.tree.records import replace_text
+from layerbuild.util.uvtool import first_error_line, run_uv
 
 
 def uv_install_args(lock: Lock, target: Target, dest: Path, requirements: Path) -> list[str]:
-    args = ["pip", "install", "--target", str(dest), "--python-version", target.python_version,
-            "--python-platform", target.uv_platform, "--no-deps", "--quiet",
-            # Hard links into uv's cache (0.4 s instead of 1.3 s for numpy+pandas): every later stage
-            # deletes files or replaces them by rename (records.replace_text, slim's strip), never
-            # writes into one; tests/integration/test_uv_cache_untouched.py holds them to it.
-            "--link-mode", "hardlink", "--only-binary", ":all:"]
+    args = [
+        "pip",
+        "install",
+        "--target",
+        str(dest),
+        "--python-version",
+        target.python_version,
+        "--python-platform",
+        target.uv_platform,
+        "--no-deps",
+        "--quiet",
+        # Hard links into uv's cache (0.4 s instead of 1.3 s for numpy+pandas): every later stage
+        # deletes files or replaces them by rename (records.replace_text, slim's strip), never
+        # writes into one; tests/integration/test_uv_cache_untouched.py holds them to it.
+        "--link-mode",
+        "hardlink",
+        "--only-binary",
+        ":all:",
+    ]
     for name in lock.build_from_source:
         args += ["--no-binary", name]
     # uv reuses its build of a local project until pyproject.toml/setup.* change; an edited source file
@@ -81,9 +94,10 @@ class WheelsInstaller(Installer):
             return
         with tempfile.TemporaryDirectory(prefix="layerbuild-req-") as tmp:
             reqs = Path(tmp) / "requirements.txt"
-            from ..resolve import wheel_urls_for
+            from layerbuild.resolve.locked import wheel_urls_for
+            from layerbuild.resolve.lockfile import install_text
 
-            reqs.write_text(lock.install_text(exclude, wheel_urls_for(lock)))
+            reqs.write_text(install_text(lock, exclude, wheel_urls_for(lock)))
             proc = run_uv(uv_install_args(lock, target, dest, reqs))
         if proc.returncode != 0:
             raise InstallError(f"installing for {target.runtime} {target.arch} failed: {first_error_line(proc.stderr)}")
@@ -92,14 +106,17 @@ class WheelsInstaller(Installer):
         shutil.rmtree(dest / "bin", ignore_errors=True)
         (dest / ".lock").unlink(missing_ok=True)  # uv's lock file for the --target folder
         drop_uv_cache_files(dest)
-        from ..target_wheels import wheels_the_target_rejects
+        from layerbuild.resolve.target_wheels import wheels_the_target_rejects
 
         rejected = wheels_the_target_rejects(dest, target, set(lock.build_from_source))
         if rejected:
-            raise InstallError(f"{'; '.join(rejected)}: not a wheel {target.describe()} can load; "
-                               "regenerate the lock with `layerbuild lock` for this target")
-        compiled = [d for d in distributions_in_dir(dest)
-                    if d.name in lock.build_from_source and not d.pure]
+            raise InstallError(
+                f"{'; '.join(rejected)}: not a wheel {target.describe()} can load; "
+                "regenerate the lock with `layerbuild lock` for this target"
+            )
+        # Only read the tree when something was built here: the build indexes it once, after the install.
+        built = distributions_in_dir(dest) if lock.build_from_source else []
+        compiled = [d for d in built if d.name in lock.build_from_source and not d.pure]
         if compiled:
             names = ", ".join(f"{d.name} {d.version}" for d in compiled)
             raise NoCompatibleWheelError(

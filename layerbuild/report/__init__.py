@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from layerbuild.report.formats.interface import Format
+
 FORMATS = {
-    "table": "layerbuild.report.table:TableFormat",
-    "json": "layerbuild.report.json:JsonFormat",
-    "markdown": "layerbuild.report.markdown:MarkdownFormat",
-    "html": "layerbuild.report.html:HtmlFormat",
+    "table": "layerbuild.report.formats.table:TableFormat",
+    "json": "layerbuild.report.formats.json:JsonFormat",
+    "markdown": "layerbuild.report.formats.markdown:MarkdownFormat",
+    "html": "layerbuild.report.formats.html:HtmlFormat",
 }
 
 
-def get_format(name: str):
-    from ..lazy import load_choice
+def get_format(name: str) -> Format:
+    from layerbuild.util.lazy import load_choice
 
-    return load_choice(FORMATS, name, "report format")()
+    chosen: type[Format] = load_choice(FORMATS, name, "report format")
+    return chosen()

@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
-from layerbuild.resolve import parse_lock_text
+from layerbuild.resolve.lockfile import parse_lock_text
 
 from ..conftest import make_wheel, run_cli
 
@@ -36,8 +36,9 @@ def _runs_there(filename: str, tags: set[str]) -> bool:
 def _newest_version_with_a_wheel_for(name: str, runtime: str, arch: str) -> Version:
     """From the index (PEP 691 JSON), the newest non-yanked, non-pre release with a wheel the real runtime
     accepts and whose Requires-Python admits it."""
-    request = urllib.request.Request(f"https://pypi.org/simple/{name}/",
-                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    request = urllib.request.Request(
+        f"https://pypi.org/simple/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as resp:
         files = json.load(resp)["files"]
     tags = _real_tags(runtime, arch)
@@ -81,8 +82,18 @@ def test_pinned_pandas_3_on_python311_builds_from_wheels_and_every_wheel_runs_th
     reqs = tmp_path / "pd" / "requirements.txt"
     reqs.parent.mkdir()
     reqs.write_text("pandas==3.1.1\n")
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "--backend", "wheels", "--bytecode", "none",
-                     "-o", str(tmp_path / "dist"))
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        "python3.11",
+        "--backend",
+        "wheels",
+        "--bytecode",
+        "none",
+        "-o",
+        str(tmp_path / "dist"),
+    )
     assert result.code == 0, result.stderr
     tags = _real_tags("python3.11", "x86_64")
     with zipfile.ZipFile(tmp_path / "dist" / "pd-python3.11-x86_64.zip") as zf:
@@ -104,12 +115,30 @@ def _two_wheel_index(root: Path) -> Path:
     """A find-links folder: `fitpkg` 1.0 has a manylinux_2_24 and a manylinux_2_28 wheel (the 2_28 one is
     what uv prefers at its 2_28 platform), 2.0 has only a 2_28 one, which glibc 2.26 cannot load."""
     links = root / "links"
-    make_wheel(links, "fitpkg", "1.0", {"fitpkg/__init__.py": "BUILT_FOR = '2_24'\n"},
-               tag="cp311-cp311-manylinux_2_24_x86_64", purelib=False)
-    make_wheel(links, "fitpkg", "1.0", {"fitpkg/__init__.py": "BUILT_FOR = '2_28'\n"},
-               tag="cp311-cp311-manylinux_2_28_x86_64", purelib=False)
-    make_wheel(links, "fitpkg", "2.0", {"fitpkg/__init__.py": "BUILT_FOR = '2_28 v2'\n"},
-               tag="cp311-cp311-manylinux_2_28_x86_64", purelib=False)
+    make_wheel(
+        links,
+        "fitpkg",
+        "1.0",
+        {"fitpkg/__init__.py": "BUILT_FOR = '2_24'\n"},
+        tag="cp311-cp311-manylinux_2_24_x86_64",
+        purelib=False,
+    )
+    make_wheel(
+        links,
+        "fitpkg",
+        "1.0",
+        {"fitpkg/__init__.py": "BUILT_FOR = '2_28'\n"},
+        tag="cp311-cp311-manylinux_2_28_x86_64",
+        purelib=False,
+    )
+    make_wheel(
+        links,
+        "fitpkg",
+        "2.0",
+        {"fitpkg/__init__.py": "BUILT_FOR = '2_28 v2'\n"},
+        tag="cp311-cp311-manylinux_2_28_x86_64",
+        purelib=False,
+    )
     return links
 
 
@@ -118,8 +147,9 @@ def test_a_version_with_2_24_and_2_28_wheels_installs_the_2_24_one_on_amazon_lin
     reqs = tmp_path / "fit" / "requirements.txt"
     reqs.parent.mkdir()
     reqs.write_text(f"--no-index\n--find-links {links}\nfitpkg\n")
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "--bytecode", "none", "--no-verify",
-                     "-o", str(tmp_path / "dist"))
+    result = run_cli(
+        "build", str(reqs), "--runtime", "python3.11", "--bytecode", "none", "--no-verify", "-o", str(tmp_path / "dist")
+    )
     assert result.code == 0, result.stderr
     with zipfile.ZipFile(tmp_path / "dist" / "fit-python3.11-x86_64.zip") as zf:
         assert zf.read("python/fitpkg/__init__.py") == b"BUILT_FOR = '2_24'\n"
@@ -130,8 +160,14 @@ def test_the_same_index_gives_the_newest_version_on_amazon_linux_2023(tmp_path, 
     links = _two_wheel_index(tmp_path)
     for name in ("fitpkg-1.0-cp311-cp311-manylinux_2_24_x86_64.whl",):
         (links / name).unlink()  # python3.12 needs cp312 wheels: make 2.0's for it
-    make_wheel(links, "fitpkg", "2.0", {"fitpkg/__init__.py": "BUILT_FOR = '2_28 v2'\n"},
-               tag="cp312-cp312-manylinux_2_28_x86_64", purelib=False)
+    make_wheel(
+        links,
+        "fitpkg",
+        "2.0",
+        {"fitpkg/__init__.py": "BUILT_FOR = '2_28 v2'\n"},
+        tag="cp312-cp312-manylinux_2_28_x86_64",
+        purelib=False,
+    )
     reqs = tmp_path / "req.txt"
     reqs.write_text(f"--no-index\n--find-links {links}\nfitpkg\n")
     lock = tmp_path / "out.lock"
@@ -148,18 +184,23 @@ def test_a_hashed_lock_made_elsewhere_installs_only_the_wheels_amazon_linux_2_ac
     hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(links.glob("fitpkg-1.0-*.whl"))]
     reqs = tmp_path / "locked" / "requirements.txt"
     reqs.parent.mkdir()
-    reqs.write_text(f"--no-index\n--find-links {links}\nfitpkg==1.0 \\\n"
-                    + " \\\n".join(f"    --hash=sha256:{h}" for h in hashes) + "\n")
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "--bytecode", "none", "--no-verify",
-                     "-o", str(tmp_path / "dist"))
+    reqs.write_text(
+        f"--no-index\n--find-links {links}\nfitpkg==1.0 \\\n"
+        + " \\\n".join(f"    --hash=sha256:{h}" for h in hashes)
+        + "\n"
+    )
+    result = run_cli(
+        "build", str(reqs), "--runtime", "python3.11", "--bytecode", "none", "--no-verify", "-o", str(tmp_path / "dist")
+    )
     assert result.code == 0, result.stderr
     with zipfile.ZipFile(tmp_path / "dist" / "locked-python3.11-x86_64.zip") as zf:
         assert zf.read("python/fitpkg/__init__.py") == b"BUILT_FOR = '2_24'\n"
 
 
 @pytest.mark.parametrize("which", ["2_28 only", "unknown"])
-def test_a_lock_whose_hashes_fit_no_amazon_linux_2_wheel_is_refused_naming_the_version_that_fits(tmp_path, cache_dir,
-                                                                                                 which):
+def test_a_lock_whose_hashes_fit_no_amazon_linux_2_wheel_is_refused_naming_the_version_that_fits(
+    tmp_path, cache_dir, which
+):
     import hashlib
 
     links = _two_wheel_index(tmp_path)
@@ -173,5 +214,6 @@ def test_a_lock_whose_hashes_fit_no_amazon_linux_2_wheel_is_refused_naming_the_v
     lines = [line for line in result.stderr.splitlines() if line.startswith("layerbuild: error")]
     assert len(lines) == 1 and "fitpkg==2.0" in lines[0] and "the newest version with one is 1.0" in lines[0]
     assert ("match no file" in lines[0]) is (which == "unknown")
-    assert "Traceback" not in result.stderr and not (tmp_path / "dist").exists() or \
-        not list((tmp_path / "dist").iterdir())
+    assert (
+        "Traceback" not in result.stderr and not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
+    )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.elf import read_elf
-from layerbuild.inventory import inventory_of_zip
+from layerbuild.measure.elf import read_elf
+from layerbuild.measure.inventory import inventory_of_zip
 
 from ..conftest import run_cli
 
@@ -27,9 +27,20 @@ def project(tmp_path_factory):
 
 
 def _build(project, out: str, *args: str) -> Path:
-    r = run_cli("build", str(project["root"] / "requirements.txt"), "--runtime", "python3.11", "--arch", "x86_64",
-                "-o", str(project["root"] / out), "--name", "bloat", *args,
-                env={"LAYERBUILD_CACHE_DIR": str(project["cache"])})
+    r = run_cli(
+        "build",
+        str(project["root"] / "requirements.txt"),
+        "--runtime",
+        "python3.11",
+        "--arch",
+        "x86_64",
+        "-o",
+        str(project["root"] / out),
+        "--name",
+        "bloat",
+        *args,
+        env={"LAYERBUILD_CACHE_DIR": str(project["cache"])},
+    )
     assert r.code == 0, r.stderr
     return project["root"] / out / "bloat-python3.11-x86_64.zip"
 
@@ -54,8 +65,15 @@ def test_a_layer_with_boto3_and_tests_folders_fails_and_the_slimmed_one_passes(p
 
 
 def test_a_requirements_file_is_built_then_audited(project):
-    r = run_cli("audit", str(project["root"] / "requirements.txt"), "--runtime", "python3.11",
-                "--format", "json", env={"LAYERBUILD_CACHE_DIR": str(project["cache"])})
+    r = run_cli(
+        "audit",
+        str(project["root"] / "requirements.txt"),
+        "--runtime",
+        "python3.11",
+        "--format",
+        "json",
+        env={"LAYERBUILD_CACHE_DIR": str(project["cache"])},
+    )
     assert r.code == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["audit"]["kind"] == "requirements"
@@ -66,8 +84,19 @@ def test_a_requirements_file_is_built_then_audited(project):
 
 def test_an_aarch64_so_from_a_real_arm64_wheel_in_an_x86_64_layer_is_reported(tmp_path):
     (tmp_path / "requirements.txt").write_text("markupsafe==3.0.2\n")
-    r = run_cli("build", str(tmp_path / "requirements.txt"), "--runtime", "python3.12", "--arch", "arm64",
-                "-o", str(tmp_path / "out"), "--name", "ms", env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")})
+    r = run_cli(
+        "build",
+        str(tmp_path / "requirements.txt"),
+        "--runtime",
+        "python3.12",
+        "--arch",
+        "arm64",
+        "-o",
+        str(tmp_path / "out"),
+        "--name",
+        "ms",
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert r.code == 0, r.stderr
     arm = tmp_path / "out" / "ms-python3.12-arm64.zip"
     so = [n for n in (f.path for f in inventory_of_zip(arm).files) if n.endswith(".so")]

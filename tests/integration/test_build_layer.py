@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.elf import read_elf
-from layerbuild.inventory import inventory_of_zip
+from layerbuild.measure.elf import read_elf
+from layerbuild.measure.inventory import inventory_of_zip
 
 from ..conftest import SAMPLES, python_for, run_cli
 
@@ -48,16 +48,24 @@ def test_every_top_level_module_imports_with_python311_from_the_layer_alone(api3
     inventory = inventory_of_zip(api311["zip"])
     modules = sorted({m for d in inventory.distributions for m in d.top_level})
     assert {"requests", "pydantic", "pydantic_core", "jwt", "urllib3"} <= set(modules)
-    code = ("import importlib, sys\nsys.path[:0] = [sys.argv[1]]\nfor m in sys.argv[2:]:\n"
-            "    mod = importlib.import_module(m)\n"
-            "    assert mod.__file__ is None or mod.__file__.startswith(sys.argv[1]), (m, mod.__file__)\n")
-    proc = subprocess.run([python, "-I", "-S", "-c", code, str(tmp_path / "python"), *modules],
-                          capture_output=True, text=True, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    code = (
+        "import importlib, sys\nsys.path[:0] = [sys.argv[1]]\nfor m in sys.argv[2:]:\n"
+        "    mod = importlib.import_module(m)\n"
+        "    assert mod.__file__ is None or mod.__file__.startswith(sys.argv[1]), (m, mod.__file__)\n"
+    )
+    proc = subprocess.run(
+        [python, "-I", "-S", "-c", code, str(tmp_path / "python"), *modules],
+        capture_output=True,
+        text=True,
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 def test_boto3_family_is_not_shipped_but_urllib3_is_kept_for_requests(api311):
-    packages = {p["name"] for p in json.loads((api311["out"] / "api-python3.11-x86_64.report.json").read_text())["packages"]}
+    packages = {
+        p["name"] for p in json.loads((api311["out"] / "api-python3.11-x86_64.report.json").read_text())["packages"]
+    }
     assert not packages & {"boto3", "botocore", "s3transfer", "jmespath"}
     assert "python-dateutil" not in packages and "six" not in packages  # only botocore needed them
     assert {"requests", "urllib3"} <= packages

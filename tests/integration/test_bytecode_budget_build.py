@@ -17,8 +17,18 @@ needs_312 = pytest.mark.skipif(python_for("3.12") is None, reason="compiling .py
 
 
 def _build(reqs: Path, out: Path, cache: Path, *args: str) -> tuple[dict, str]:
-    result = run_cli("build", str(reqs), "--runtime", "python3.12", "--arch", "x86_64", "-o", str(out), *args,
-                     env={"LAYERBUILD_CACHE_DIR": str(cache)})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        "python3.12",
+        "--arch",
+        "x86_64",
+        "-o",
+        str(out),
+        *args,
+        env={"LAYERBUILD_CACHE_DIR": str(cache)},
+    )
     assert result.code == 0, result.stderr
     return json.loads(next(out.glob("*.report.json")).read_text()), result.stderr
 

@@ -28,12 +28,33 @@ def tool_image(stand_in_image):
     docker = buildkit_docker()
     if docker is None:
         pytest.skip("no docker client with BuildKit here (needs buildx, or Debian's docker.io client)")
-    ca = next((os.environ[k] for k in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
-               if os.environ.get(k) and Path(os.environ[k]).is_file()), None)
+    ca = next(
+        (
+            os.environ[k]
+            for k in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+            if os.environ.get(k) and Path(os.environ[k]).is_file()
+        ),
+        None,
+    )
     secret = ["--secret", f"id=ca,src={ca}"] if ca else []
-    proc = subprocess.run([docker, "build", "--network", "host", *secret, "--build-arg", f"BASE_IMAGE={stand_in_image}",
-                           "-t", TOOL_IMAGE, str(ROOT)], capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, DOCKER_BUILDKIT="1"))
+    proc = subprocess.run(
+        [
+            docker,
+            "build",
+            "--network",
+            "host",
+            *secret,
+            "--build-arg",
+            f"BASE_IMAGE={stand_in_image}",
+            "-t",
+            TOOL_IMAGE,
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(os.environ, DOCKER_BUILDKIT="1"),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return TOOL_IMAGE
 
@@ -46,8 +67,12 @@ def test_dockerfile_has_no_syntax_line_and_defaults_to_the_sam_build_image():
 
 
 def test_docker_run_image_layerbuild_version_works(tool_image):
-    out = subprocess.run(["docker", "run", "--rm", "--network", "none", tool_image, "layerbuild", "--version"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", tool_image, "layerbuild", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"layerbuild, version {__version__}"
 
@@ -55,10 +80,32 @@ def test_docker_run_image_layerbuild_version_works(tool_image):
 def test_the_image_runs_a_build_as_in_ci(tool_image, tmp_path):
     make_wheel(tmp_path / "links", "layerbuild-wheel-probe", "1.0", {"lbwheel.py": "VALUE = 1\n"})
     (tmp_path / "requirements.txt").write_text("--no-index\n--find-links /work/links\nlayerbuild-wheel-probe==1.0\n")
-    out = subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", f"{tmp_path}:/work", tool_image,
-                          "layerbuild", "build", "requirements.txt", "--runtime", STAND_IN_RUNTIME,
-                          "--backend", "wheels", "--name", "ci", "-o", "dist"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            f"{tmp_path}:/work",
+            tool_image,
+            "layerbuild",
+            "build",
+            "requirements.txt",
+            "--runtime",
+            STAND_IN_RUNTIME,
+            "--backend",
+            "wheels",
+            "--name",
+            "ci",
+            "-o",
+            "dist",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "dist" / f"ci-{STAND_IN_RUNTIME}-x86_64.zip").is_file()
 
@@ -69,9 +116,21 @@ def test_the_image_is_a_build_image_for_the_container_backend(tool_image, tmp_pa
     reqs = tmp_path / "proj" / "requirements.txt"
     reqs.parent.mkdir()
     reqs.write_text(f"--no-index\n--find-links {links}\nlayerbuild-wheel-probe==1.0\n")
-    result = run_cli("build", str(reqs), "--runtime", STAND_IN_RUNTIME, "--backend", "container",
-                     "--image", tool_image, "--network", "host", "-o", str(tmp_path / "out"),
-                     env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        STAND_IN_RUNTIME,
+        "--backend",
+        "container",
+        "--image",
+        tool_image,
+        "--network",
+        "host",
+        "-o",
+        str(tmp_path / "out"),
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert result.code == 0, result.stderr
     assert f"in {tool_image}" in result.stderr
     assert (tmp_path / "out" / f"proj-{STAND_IN_RUNTIME}-x86_64.zip").is_file()

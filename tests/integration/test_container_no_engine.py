@@ -23,8 +23,24 @@ WHEEL_PACKAGE = "layerbuild-wheel-probe"
 
 def _run(reqs: Path, tmp_path: Path, docker_host: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, DOCKER_HOST=docker_host, LAYERBUILD_CACHE_DIR=str(tmp_path / "cache"))
-    return subprocess.run([sys.executable, "-m", "layerbuild.cli", "build", str(reqs), "--runtime", "python3.11",
-                           "-o", str(tmp_path / "out"), *args], env=env, capture_output=True, text=True, timeout=10)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "layerbuild.cli",
+            "build",
+            str(reqs),
+            "--runtime",
+            "python3.11",
+            "-o",
+            str(tmp_path / "out"),
+            *args,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
 
 
 def _offline_requirements(tmp_path: Path) -> Path:
@@ -44,8 +60,9 @@ def _one_error_line(proc: subprocess.CompletedProcess) -> str:
 
 
 def test_container_backend_without_engine_exits_2_with_one_line_within_10_s(tmp_path):
-    line = _one_error_line(_run(_offline_requirements(tmp_path), tmp_path, f"unix://{tmp_path}/no-engine.sock",
-                                "--backend", "container"))
+    line = _one_error_line(
+        _run(_offline_requirements(tmp_path), tmp_path, f"unix://{tmp_path}/no-engine.sock", "--backend", "container")
+    )
     assert "no Docker engine answers" in line and "start Docker" in line and "no-engine.sock" in line
     assert not list((tmp_path / "out").glob("*.zip"))
 
@@ -54,8 +71,15 @@ def test_a_hung_engine_is_given_up_on_within_10_s(tmp_path):
     with socket.socket() as hung:  # accepts connections (the kernel does), never answers
         hung.bind(("127.0.0.1", 0))
         hung.listen(8)
-        line = _one_error_line(_run(_offline_requirements(tmp_path), tmp_path,
-                                    f"tcp://127.0.0.1:{hung.getsockname()[1]}", "--backend", "container"))
+        line = _one_error_line(
+            _run(
+                _offline_requirements(tmp_path),
+                tmp_path,
+                f"tcp://127.0.0.1:{hung.getsockname()[1]}",
+                "--backend",
+                "container",
+            )
+        )
     assert "no Docker engine answers" in line and "timed out" in line
 
 
@@ -75,8 +99,23 @@ def test_auto_without_engine_names_the_package_that_must_compile(tmp_path):
     reqs.write_text(f"--find-links {links}\nlayerbuild-cext-probe==1.0\n{WHEEL_PACKAGE}==1.0\n")
     env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock", LAYERBUILD_CACHE_DIR=str(tmp_path / "c"))
     # Resolution and the local attempt to build the sdist come first (network): no 10 s promise here.
-    proc = subprocess.run([sys.executable, "-m", "layerbuild.cli", "build", str(reqs), "--runtime", "python3.11",
-                           "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "layerbuild.cli",
+            "build",
+            str(reqs),
+            "--runtime",
+            "python3.11",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     line = _one_error_line(proc)
     assert "layerbuild-cext-probe 1.0 has no wheel for python3.11 x86_64" in line
     assert WHEEL_PACKAGE not in line and "start Docker" in line

@@ -40,8 +40,13 @@ def fresh_venv(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "layerbuild", src / "layerbuild", ignore=shutil.ignore_patterns("__pycache__"))
     venv = base / "venv"
     subprocess.run([_uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True, timeout=120)
-    subprocess.run([_uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(src)],
-                   check=True, timeout=600, capture_output=True, text=True)
+    subprocess.run(
+        [_uv(), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(src)],
+        check=True,
+        timeout=600,
+        capture_output=True,
+        text=True,
+    )
     return venv
 
 
@@ -69,8 +74,9 @@ def test_publish_works_after_the_readme_install(fresh_venv, aws_env, tmp_path):
     dry = _run(fresh_venv, layerbuild, "publish", str(zip_path), "--region", "eu-west-1", "--dry-run", env=aws_env)
     assert dry.returncode == 0, dry.stderr
     assert "eu-west-1" in dry.stdout and "api" in dry.stdout
-    done = _run(fresh_venv, layerbuild, "publish", str(zip_path), "--region", "eu-west-1", "--format", "json",
-                env=aws_env)
+    done = _run(
+        fresh_venv, layerbuild, "publish", str(zip_path), "--region", "eu-west-1", "--format", "json", env=aws_env
+    )
     assert done.returncode == 0, done.stderr
 
     import boto3
@@ -93,8 +99,18 @@ def test_the_container_backend_without_an_engine_blames_the_engine_not_a_missing
     reqs.parent.mkdir()
     reqs.write_text(f"--no-index\n--find-links {wheels}\ntinypkg==1.0\n")
     env = {"DOCKER_HOST": f"unix://{tmp_path / 'no-docker.sock'}", "LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")}
-    result = _run(fresh_venv, str(fresh_venv / "bin" / "layerbuild"), "-q", "build", str(reqs), "--backend",
-                  "container", "-o", str(tmp_path / "out"), env=env)
+    result = _run(
+        fresh_venv,
+        str(fresh_venv / "bin" / "layerbuild"),
+        "-q",
+        "build",
+        str(reqs),
+        "--backend",
+        "container",
+        "-o",
+        str(tmp_path / "out"),
+        env=env,
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert "engine" in result.stderr.lower() and "not installed" not in result.stderr

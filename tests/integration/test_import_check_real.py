@@ -26,8 +26,18 @@ def _build(tmp_path: Path, requirements: str, runtime: str, *args: str):
     reqs = tmp_path / "proj" / "requirements.txt"
     reqs.parent.mkdir(exist_ok=True)
     reqs.write_text(requirements)
-    result = run_cli("build", str(reqs), "--runtime", runtime, "--arch", "x86_64", "-o", str(tmp_path / "out"),
-                     *args, env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        runtime,
+        "--arch",
+        "x86_64",
+        "-o",
+        str(tmp_path / "out"),
+        *args,
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
     return result, tmp_path / "out" / f"proj-{runtime}-x86_64"
 
 
@@ -81,6 +91,9 @@ def test_pyqldb_with_amazon_ion_0_15_names_the_clash_and_a_constraint(tmp_path):
     failed, stem = _build(tmp_path, "pyqldb==3.2.2\namazon-ion==0.15.0\n", "python3.11")
     assert failed.code == 1
     line = failed.stderr.strip().splitlines()[-1]
-    assert "version clash: ionhash 1.2.1 cannot import '_IonNature' from amazon.ion.simple_types of amazon-ion 0.15.0" in line
+    assert (
+        "version clash: ionhash 1.2.1 cannot import '_IonNature' from amazon.ion.simple_types of amazon-ion 0.15.0"
+        in line
+    )
     assert "try `amazon-ion<0.15.0`" in line and "--no-verify" not in line
     assert not Path(f"{stem}.zip").exists()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.cache import BuildCache
+from layerbuild.build.cache import BuildCache
 
 from ..conftest import make_wheel, run_cli
 
@@ -46,8 +46,13 @@ def project(tmp_path_factory):
 def _start_build(reqs: Path, out: Path, cache: Path) -> subprocess.Popen:
     env = dict(os.environ, LAYERBUILD_CACHE_DIR=str(cache))
     # Its own process group, so that SIGKILL reaches uv as well, as when a CI job is cancelled.
-    return subprocess.Popen([sys.executable, "-m", "layerbuild.cli", "-q", "build", str(reqs), "-o", str(out)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "layerbuild.cli", "-q", "build", str(reqs), "-o", str(out)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _kill_when(proc: subprocess.Popen, appeared, timeout: float = 120) -> Path:
@@ -60,8 +65,10 @@ def _kill_when(proc: subprocess.Popen, appeared, timeout: float = 120) -> Path:
             proc.wait()
             return found
         if proc.poll() is not None:
-            pytest.fail(f"the build finished (exit {proc.returncode}) before the stage was reached: "
-                        f"{proc.stderr.read().decode()}")
+            pytest.fail(
+                f"the build finished (exit {proc.returncode}) before the stage was reached: "
+                f"{proc.stderr.read().decode()}"
+            )
         time.sleep(0.002)
     os.killpg(proc.pid, signal.SIGKILL)
     pytest.fail("the stage was never reached")
@@ -76,6 +83,7 @@ def _first(pattern_root: Path, pattern: str, min_size: int = 1):
             except FileNotFoundError:
                 continue
         return None
+
     return appeared
 
 

@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from layerbuild.resolve import parse_lock_text
-from layerbuild.targets import Target
+from layerbuild.model.target import Target
+from layerbuild.resolve.lockfile import parse_lock_text
 
 from ..conftest import run_cli
 
@@ -17,8 +17,9 @@ pytestmark = pytest.mark.network
 
 def _index_files(name: str, version: str) -> list[dict]:
     """The wheels the index lists for one release (PEP 691 JSON simple API), to check the lock against."""
-    request = urllib.request.Request(f"https://pypi.org/simple/{name}/",
-                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    request = urllib.request.Request(
+        f"https://pypi.org/simple/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as resp:
         files = json.load(resp)["files"]
     return [f for f in files if f["filename"].startswith(f"{name}-{version}-")]
@@ -48,7 +49,8 @@ def test_lock_supports_includes_extras_markers_and_hashed_input(tmp_path):
     (tmp_path / "requirements.txt").write_text(
         "-r base.txt\n-c constraints.txt\n"
         "tomli>=2 ; python_version < '3.11'\n"
-        "six==1.16.0 --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n")
+        "six==1.16.0 --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"
+    )
     result = run_cli("lock", str(tmp_path / "requirements.txt"), "--runtime", "python3.12")
     assert result.code == 0, result.stderr
     pins, _ = parse_lock_text(result.stdout)
@@ -62,10 +64,21 @@ def test_lock_supports_includes_extras_markers_and_hashed_input(tmp_path):
 def test_a_lock_is_built_as_it_is_without_resolving_again(tmp_path):
     (tmp_path / "requirements.txt").write_text("idna==3.7\n")
     lock_file = tmp_path / "layer.lock"
-    assert run_cli("lock", str(tmp_path / "requirements.txt"), "--runtime", "python3.12", "-o", str(lock_file)).code == 0
+    assert (
+        run_cli("lock", str(tmp_path / "requirements.txt"), "--runtime", "python3.12", "-o", str(lock_file)).code == 0
+    )
     out = tmp_path / "out"
-    result = run_cli("build", str(lock_file), "--runtime", "python3.12", "-o", str(out), "--name", "idna",
-                     env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")})
+    result = run_cli(
+        "build",
+        str(lock_file),
+        "--runtime",
+        "python3.12",
+        "-o",
+        str(out),
+        "--name",
+        "idna",
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert result.code == 0, result.stderr
     report = json.loads((out / "idna-python3.12-x86_64.report.json").read_text())
     assert [(p["name"], p["version"]) for p in report["packages"]] == [("idna", "3.7")]

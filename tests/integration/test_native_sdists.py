@@ -37,21 +37,28 @@ def sandbox(tmp_path):
     record = tmp_path / "compiler-calls.txt"
     for tool in ("cc", "gcc", "c++", "g++", "clang", "x86_64-linux-gnu-gcc"):
         script = bin_dir / tool
-        script.write_text(f"#!/bin/sh\necho \"$0 $*\" >> {record}\nexit 1\n")
+        script.write_text(f'#!/bin/sh\necho "$0 $*" >> {record}\nexit 1\n')
         script.chmod(0o755)
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", CC=str(bin_dir / "cc"),
-               CXX=str(bin_dir / "c++"), DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock",
-               LAYERBUILD_CACHE_DIR=str(tmp_path / "cache"), TMPDIR=str(temp))
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        CC=str(bin_dir / "cc"),
+        CXX=str(bin_dir / "c++"),
+        DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock",
+        LAYERBUILD_CACHE_DIR=str(tmp_path / "cache"),
+        TMPDIR=str(temp),
+    )
     return {"env": env, "record": record, "tmp": temp, "root": tmp_path}
 
 
 def _left_in_tmp(tmp: Path) -> list[str]:
     """What a build left in TMPDIR, except the `uv-*.lock` files uv itself keeps there after every build
     (its lock on the build environment: empty files, not folders)."""
-    return sorted(p.name for p in tmp.iterdir()
-                  if not (p.is_file() and p.name.startswith("uv-") and p.name.endswith(".lock")))
+    return sorted(
+        p.name for p in tmp.iterdir() if not (p.is_file() and p.name.startswith("uv-") and p.name.endswith(".lock"))
+    )
 
 
 def _requirements(root: Path, links: Path, *lines: str, offline: bool = False) -> Path:
@@ -79,8 +86,9 @@ def test_native_sdist_without_engine_exits_2_within_10_s_naming_it_and_no_compil
     make_c_extension_sdist(links, "layerbuild-cext-probe", "1.0", "lbprobe", metadata_version="2.2")
     make_wheel(links, WHEEL_PACKAGE, "1.0", {"lbwheel.py": "VALUE = 1\n"})
     reqs = _requirements(root, links, "layerbuild-cext-probe==1.0", f"{WHEEL_PACKAGE}==1.0", offline=True)
-    proc = subprocess.run(_build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True,
-                          timeout=10)
+    proc = subprocess.run(
+        _build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True, timeout=10
+    )
     line = _one_error_line(proc)
     assert "layerbuild-cext-probe 1.0 has no wheel for python3.11 x86_64" in line
     assert "setup.py declares compiled extensions" in line and "no Docker engine answers" in line
@@ -93,17 +101,26 @@ def test_native_sdist_without_engine_exits_2_within_10_s_naming_it_and_no_compil
 def _hidden_extension_sdist(links: Path) -> None:
     """A C extension declared in a helper module, so that reading the sdist shows no sign of it: only
     the build (with the compilers stood in for) can find out."""
-    helper = ("from setuptools import Extension\n"
-              "def options():\n"
-              "    return {'ext' + '_modules': [Extension('lbhidden', ['lbhidden.c'])]}\n")
-    setup_py = ("import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
-                "from setuptools import setup\nfrom lbhidden_build import options\n"
-                "setup(name='layerbuild-hidden-probe', version='1.0', py_modules=[], **options())\n")
+    helper = (
+        "from setuptools import Extension\n"
+        "def options():\n"
+        "    return {'ext' + '_modules': [Extension('lbhidden', ['lbhidden.c'])]}\n"
+    )
+    setup_py = (
+        "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+        "from setuptools import setup\nfrom lbhidden_build import options\n"
+        "setup(name='layerbuild-hidden-probe', version='1.0', py_modules=[], **options())\n"
+    )
     from ..fixtures.sdists import C_MODULE
 
-    make_sdist(links, "layerbuild-hidden-probe", "1.0",
-               {"lbhidden_build.py": helper, "lbhidden.c": C_MODULE % {"module": "lbhidden"}}, setup_py,
-               metadata_version="2.2")
+    make_sdist(
+        links,
+        "layerbuild-hidden-probe",
+        "1.0",
+        {"lbhidden_build.py": helper, "lbhidden.c": C_MODULE % {"module": "lbhidden"}},
+        setup_py,
+        metadata_version="2.2",
+    )
 
 
 @pytest.mark.network  # setuptools for the build backend
@@ -112,8 +129,9 @@ def test_a_native_build_the_sdist_does_not_show_stops_at_its_first_compiler_call
     links = root / "links"
     _hidden_extension_sdist(links)
     reqs = _requirements(root, links, "layerbuild-hidden-probe==1.0")
-    proc = subprocess.run(_build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        _build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True, timeout=300
+    )
     line = _one_error_line(proc)
     assert "layerbuild-hidden-probe 1.0 has no wheel for python3.11 x86_64" in line
     assert "its build runs cc" in line and "no Docker engine answers" in line
@@ -127,8 +145,9 @@ def test_pure_python_sdist_still_builds_here_without_engine(sandbox):
     links = root / "links"
     make_pure_sdist(links, "layerbuild-pure-probe", "1.0", "lbpure")
     reqs = _requirements(root, links, "layerbuild-pure-probe==1.0")
-    proc = subprocess.run(_build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        _build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(root / "out" / "proj-python3.11-x86_64.zip") as zf:
         assert "python/lbpure.py" in zf.namelist()
@@ -143,7 +162,7 @@ def _alive(pid: int) -> bool:
             stat = f.read()
     except OSError:
         return False
-    return stat[stat.rfind(b")") + 2:].split()[0] != b"Z"
+    return stat[stat.rfind(b")") + 2 :].split()[0] != b"Z"
 
 
 def _tree(root: int) -> set[int]:
@@ -155,7 +174,7 @@ def _tree(root: int) -> set[int]:
                     stat = f.read()
             except OSError:
                 continue
-            parents[int(name)] = int(stat[stat.rfind(b")") + 2:].split()[1])
+            parents[int(name)] = int(stat[stat.rfind(b")") + 2 :].split()[1])
     found, todo = set(), [root]
     while todo:
         parent = todo.pop()
@@ -175,20 +194,28 @@ def test_stop_signal_during_an_sdist_build_leaves_no_process_and_no_temp_folder(
     pids = root / "build-pids.txt"
     # While uv builds the wheel, setup.py starts a child that sleeps and sleeps itself (the stand-in
     # for a long compile: a backend with its own child processes), after writing down the pids.
-    slow = ("import os, subprocess, sys, time\n"
-            "if 'bdist_wheel' in sys.argv and os.environ.get('LB_TEST_PIDS'):\n"
-            "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
-            "    with open(os.environ['LB_TEST_PIDS'] + '.part', 'w') as f:\n"
-            "        f.write(f'{os.getppid()} {os.getpid()} {child.pid}')\n"
-            "    os.replace(os.environ['LB_TEST_PIDS'] + '.part', os.environ['LB_TEST_PIDS'])\n"
-            "    time.sleep(600)\n")
+    slow = (
+        "import os, subprocess, sys, time\n"
+        "if 'bdist_wheel' in sys.argv and os.environ.get('LB_TEST_PIDS'):\n"
+        "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        "    with open(os.environ['LB_TEST_PIDS'] + '.part', 'w') as f:\n"
+        "        f.write(f'{os.getppid()} {os.getpid()} {child.pid}')\n"
+        "    os.replace(os.environ['LB_TEST_PIDS'] + '.part', os.environ['LB_TEST_PIDS'])\n"
+        "    time.sleep(600)\n"
+    )
     make_pure_sdist(links, "layerbuild-sleepy-probe", "1.0", "lbsleepy", setup_extra=slow)
     reqs = _requirements(root, links, "layerbuild-sleepy-probe==1.0")
     env = dict(sandbox["env"], LB_TEST_PIDS=str(pids))
     # Its own session, so that the test can clean up if the promise is broken; the signal goes to the
     # layerbuild process alone, as `kill PID` or a supervisor sends it.
-    proc = subprocess.Popen(_build_cmd(reqs, root / "out"), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        _build_cmd(reqs, root / "out"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 240
         while not pids.exists():
@@ -221,8 +248,9 @@ def test_docopt_from_the_index_builds_here_from_its_sdist_without_a_compiler_or_
     reqs = root / "proj" / "requirements.txt"
     reqs.parent.mkdir()
     reqs.write_text("docopt==0.6.2\n")
-    proc = subprocess.run(_build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        _build_cmd(reqs, root / "out"), env=sandbox["env"], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(root / "out" / "proj-python3.11-x86_64.zip") as zf:
         assert "python/docopt.py" in zf.namelist()

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.inventory import inventory_of_zip
-from layerbuild.limits import MAX_LAYERS_PER_FUNCTION, MAX_UNZIPPED_BYTES
-from layerbuild.resolve import lock_requirements, runtime_provided_closure
-from layerbuild.runtime_packages import RUNTIME_PROVIDED
-from layerbuild.targets import Target
+from layerbuild.facts.limits import MAX_LAYERS_PER_FUNCTION, MAX_UNZIPPED_BYTES
+from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
+from layerbuild.measure.inventory import inventory_of_zip
+from layerbuild.model.target import Target
+from layerbuild.resolve.resolver import lock_requirements
+from layerbuild.resolve.runtime_provided import runtime_provided_closure
 
 from ..conftest import SAMPLES, run_cli
 
@@ -49,8 +50,9 @@ def sample_closures() -> dict[str, set[str]]:
 
 def test_sample_plan_shares_what_two_functions_use_and_keeps_the_rest_with_their_function(sample_plan, sample_closures):
     layers = {layer["name"]: layer for layer in sample_plan["layers"]}
-    used_by = {pin: {f for f, pins in sample_closures.items() if pin in pins}
-               for pin in set().union(*sample_closures.values())}
+    used_by = {
+        pin: {f for f, pins in sample_closures.items() if pin in pins} for pin in set().union(*sample_closures.values())
+    }
     placed = {pin: layer for layer in layers.values() for pin in layer["pins"]}
     assert set(placed) == set(used_by), "every package of every closure is placed exactly once"
     assert sum(len(layer["pins"]) for layer in layers.values()) == len(used_by)
@@ -93,8 +95,10 @@ def test_the_table_explains_why_each_package_is_where_it_is(plan_cache):
     assert result.code == 0, result.stderr
     assert "every package here is needed by api, etl, worker and by no other function" in result.stdout
     assert "needed only by etl" in result.stdout
-    assert any(line.strip().startswith("requests==") and line.endswith("used by api, etl, worker")
-               for line in result.stdout.splitlines())
+    assert any(
+        line.strip().startswith("requests==") and line.endswith("used by api, etl, worker")
+        for line in result.stdout.splitlines()
+    )
     assert "Measuring" not in result.stderr  # sizes came from the cache filled by the first plan
 
 
@@ -102,8 +106,10 @@ def test_two_functions_pinning_different_versions_do_not_share_it_and_it_is_repo
     for name, idna in (("old", "3.6"), ("new", "3.7")):
         (tmp_path / name).mkdir()
         (tmp_path / name / "requirements.txt").write_text(f"idna=={idna}\nsix==1.16.0\n")
-    (tmp_path / "layerbuild.toml").write_text('runtime = "python3.11"\n[functions.old]\nrequirements = "old/requirements.txt"\n'
-                                              '[functions.new]\nrequirements = "new/requirements.txt"\n')
+    (tmp_path / "layerbuild.toml").write_text(
+        'runtime = "python3.11"\n[functions.old]\nrequirements = "old/requirements.txt"\n'
+        '[functions.new]\nrequirements = "new/requirements.txt"\n'
+    )
     result = _plan(plan_cache, "--config", str(tmp_path / "layerbuild.toml"))
     assert result.code == 0, result.stderr
     plan = json.loads(result.stdout)
@@ -113,14 +119,18 @@ def test_two_functions_pinning_different_versions_do_not_share_it_and_it_is_repo
     assert by_pin["six==1.16.0"]["functions"] == ["new", "old"] and by_pin["six==1.16.0"]["kind"] == "shared"
 
 
-def test_a_real_function_whose_dependencies_exceed_250mb_fails_naming_it_its_size_and_biggest_packages(tmp_path, plan_cache):
+def test_a_real_function_whose_dependencies_exceed_250mb_fails_naming_it_its_size_and_biggest_packages(
+    tmp_path, plan_cache
+):
     # pyarrow (~170 MB) and scipy (~110 MB) unzipped: over the limit before any code.
     (tmp_path / "analytics").mkdir()
     (tmp_path / "analytics" / "requirements.txt").write_text("pyarrow\nscipy\n")
     (tmp_path / "small").mkdir()
     (tmp_path / "small" / "requirements.txt").write_text("six\n")
-    (tmp_path / "layerbuild.toml").write_text('[functions.analytics]\nrequirements = "analytics/requirements.txt"\n'
-                                              '[functions.small]\nrequirements = "small/requirements.txt"\n')
+    (tmp_path / "layerbuild.toml").write_text(
+        '[functions.analytics]\nrequirements = "analytics/requirements.txt"\n'
+        '[functions.small]\nrequirements = "small/requirements.txt"\n'
+    )
     result = _plan(plan_cache, "--config", str(tmp_path / "layerbuild.toml"))
     assert result.code == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -136,8 +146,10 @@ def test_build_config_builds_every_planned_layer_and_writes_plan_json(tmp_path, 
         (tmp_path / name).mkdir()
         (tmp_path / name / "requirements.txt").write_text(f"requests==2.32.3\n{extra}\n")
     config = tmp_path / "layerbuild.toml"
-    config.write_text('runtime = "python3.11"\narch = "arm64"\n[functions.orders]\nrequirements = "orders/requirements.txt"\n'
-                      '[functions.billing]\nrequirements = "billing/requirements.txt"\n')
+    config.write_text(
+        'runtime = "python3.11"\narch = "arm64"\n[functions.orders]\nrequirements = "orders/requirements.txt"\n'
+        '[functions.billing]\nrequirements = "billing/requirements.txt"\n'
+    )
     out = tmp_path / "dist"
     env = {"LAYERBUILD_CACHE_DIR": str(plan_cache)}
     result = run_cli("build", "--config", str(config), "-o", str(out), env=env)

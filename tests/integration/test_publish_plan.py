@@ -12,8 +12,9 @@ from tests.conftest import run_cli
 pytestmark = [pytest.mark.aws, pytest.mark.network]
 
 
-def test_every_layer_of_a_built_plan_is_published_and_an_unchanged_rebuild_publishes_nothing(tmp_path, aws_env,
-                                                                                              cache_dir):
+def test_every_layer_of_a_built_plan_is_published_and_an_unchanged_rebuild_publishes_nothing(
+    tmp_path, aws_env, cache_dir
+):
     import boto3
 
     (tmp_path / "api").mkdir()
@@ -24,7 +25,8 @@ def test_every_layer_of_a_built_plan_is_published_and_an_unchanged_rebuild_publi
         'runtime = "python3.13"\narch = "arm64"\noutput = "out"\n\n'
         '[functions.api]\nrequirements = "api/requirements.txt"\n\n'
         '[functions.worker]\nrequirements = "worker/requirements.txt"\n\n'
-        '[publish]\nregions = ["eu-west-1", "us-east-2"]\nssm_parameter = "/layers/{layer}"\n')
+        '[publish]\nregions = ["eu-west-1", "us-east-2"]\nssm_parameter = "/layers/{layer}"\n'
+    )
     env = {**aws_env, "LAYERBUILD_CACHE_DIR": str(cache_dir)}
     built = run_cli("build", "--config", "layerbuild.toml", env=env, cwd=tmp_path)
     assert built.code == 0, built.stderr

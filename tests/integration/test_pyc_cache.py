@@ -9,13 +9,24 @@ import pytest
 
 from ..conftest import python_for, run_cli
 
-pytestmark = [pytest.mark.network,
-              pytest.mark.skipif(python_for("3.11") is None, reason="compiling needs a Python 3.11 here")]
+pytestmark = [
+    pytest.mark.network,
+    pytest.mark.skipif(python_for("3.11") is None, reason="compiling needs a Python 3.11 here"),
+]
 
 
 def _build(reqs, out, cache):
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(out), "--bytecode", "alongside",
-                     env={"LAYERBUILD_CACHE_DIR": str(cache)})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        "python3.11",
+        "-o",
+        str(out),
+        "--bytecode",
+        "alongside",
+        env={"LAYERBUILD_CACHE_DIR": str(cache)},
+    )
     assert result.code == 0, result.stderr
     reused, total = map(int, re.search(r"(\d+) of (\d+) from the cache", result.stderr).groups())
     digest = hashlib.sha256(next(out.glob("*.zip")).read_bytes()).hexdigest()

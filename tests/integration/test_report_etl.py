@@ -20,8 +20,15 @@ pytestmark = pytest.mark.network
 def etl_zip(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("etl")
     cache = tmp_path_factory.mktemp("etl-cache")
-    result = run_cli("build", str(SAMPLES / "etl" / "requirements.txt"), "--runtime", "python3.11", "-o", str(out),
-                     env={"LAYERBUILD_CACHE_DIR": str(cache)})
+    result = run_cli(
+        "build",
+        str(SAMPLES / "etl" / "requirements.txt"),
+        "--runtime",
+        "python3.11",
+        "-o",
+        str(out),
+        env={"LAYERBUILD_CACHE_DIR": str(cache)},
+    )
     assert result.code == 0, result.stderr
     return out / "etl-python3.11-x86_64.zip"
 
@@ -60,7 +67,8 @@ def test_numpy_and_pandas_import_times_are_measured_on_python311(etl_json):
     # pandas imports numpy: alone it costs at least what numpy costs... give or take the noise of 3 runs.
     assert packages["pandas"]["import_ms"] > 0.5 * packages["numpy"]["import_ms"]
     assert {(e["memory_mb"], e["arch"]) for e in cold["estimates"]} == {
-        (m, a) for m in (128, 256, 512, 1024, 1769, 3008) for a in ("x86_64", "arm64")}
+        (m, a) for m in (128, 256, 512, 1024, 1769, 3008) for a in ("x86_64", "arm64")
+    }
 
 
 @pytest.mark.browser
@@ -83,4 +91,6 @@ def test_html_report_opens_offline_in_headless_chromium_and_shows_the_treemap(et
     colours = Counter(pixels)
     background, most = colours.most_common(1)[0]
     assert len(colours) > 50, "the screenshot is (nearly) one colour"
-    assert 1 - most / len(pixels) > 0.3, f"only {1 - most / len(pixels):.0%} of the screenshot differs from {background}"
+    assert 1 - most / len(pixels) > 0.3, (
+        f"only {1 - most / len(pixels):.0%} of the screenshot differs from {background}"
+    )

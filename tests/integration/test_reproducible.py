@@ -42,8 +42,18 @@ def _build_in(where: Path, lock_file: Path, *, umask: int, tz: str, epoch: int |
         env["SOURCE_DATE_EPOCH"] = str(epoch)
     else:
         env["SOURCE_DATE_EPOCH"] = ""
-    result = run_cli("-q", "build", "requirements.lock", "-o", "out", "--name", "layer", cwd=proj, env=env,
-                     preexec_fn=lambda: os.umask(umask))
+    result = run_cli(
+        "-q",
+        "build",
+        "requirements.lock",
+        "-o",
+        "out",
+        "--name",
+        "layer",
+        cwd=proj,
+        env=env,
+        preexec_fn=lambda: os.umask(umask),
+    )
     assert result.code == 0, result.stderr
     return (proj / "out" / "layer-python3.12-x86_64.zip").read_bytes()
 

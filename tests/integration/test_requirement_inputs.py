@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.uvtool import uv_binary
+from layerbuild.util.uvtool import uv_binary
 
 from ..conftest import make_wheel, run_cli
 
@@ -24,10 +24,13 @@ def _project(folder: Path, name: str, module_text: str, deps: list[str], style: 
     if style == "pyproject":
         (folder / "pyproject.toml").write_text(
             '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
-            f'[project]\nname = "{name}"\nversion = "0.1.0"\ndependencies = {deps!r}\n'.replace("'", '"'))
+            f'[project]\nname = "{name}"\nversion = "0.1.0"\ndependencies = {deps!r}\n'.replace("'", '"')
+        )
     else:
-        (folder / "setup.py").write_text(f"from setuptools import setup\nsetup(name={name!r}, version='0.2.0', "
-                                         f"packages=[{name!r}], install_requires={deps!r})\n")
+        (folder / "setup.py").write_text(
+            f"from setuptools import setup\nsetup(name={name!r}, version='0.2.0', "
+            f"packages=[{name!r}], install_requires={deps!r})\n"
+        )
     return folder
 
 
@@ -47,7 +50,8 @@ def monorepo(tmp_path):
         "./libs/common\n"  # from the working directory (the repo root), as pip reads it
         "-e ../../shared\n"  # not there from the working directory: beside the file, as uv reads it
         f"tool @ {(repo / 'tools' / 'tool').as_uri()}\n"
-        "idna\n")
+        "idna\n"
+    )
     return repo
 
 
@@ -65,12 +69,20 @@ def test_monorepo_local_packages_are_in_the_layer_as_regular_installs_with_their
     built = run_cli("build", req, "--runtime", "python3.12", "-o", str(out), env=env, cwd=monorepo)
     assert built.code == 0, built.stderr
     notices = [line for line in built.stderr.splitlines() if "editable" in line]
-    assert notices == [f"layerbuild: {req}:2: -e ../../shared is installed as a regular package "
-                       "(Lambda cannot use an editable install)"]
+    assert notices == [
+        f"layerbuild: {req}:2: -e ../../shared is installed as a regular package "
+        "(Lambda cannot use an editable install)"
+    ]
     zip_path = out / "api-python3.12-x86_64.zip"
     names = _names(zip_path)
-    for path in ("python/common/__init__.py", "python/shared/__init__.py", "python/tool/__init__.py",
-                 "python/six.py", "python/attrs/__init__.py", "python/idna/__init__.py"):
+    for path in (
+        "python/common/__init__.py",
+        "python/shared/__init__.py",
+        "python/tool/__init__.py",
+        "python/six.py",
+        "python/attrs/__init__.py",
+        "python/idna/__init__.py",
+    ):
         assert path in names
     assert not [n for n in names if n.endswith(".pth") or "__editable__" in n]  # not an editable install
 
@@ -91,8 +103,16 @@ def test_a_monorepo_layer_is_byte_identical_whichever_folder_the_checkout_is_in(
     shas = []
     for root in (monorepo, other):
         out = tmp_path / f"out-{len(shas)}"
-        built = run_cli("build", "services/api/requirements.txt", "--runtime", "python3.12", "-o", str(out),
-                        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / f"cache-{len(shas)}")}, cwd=root)
+        built = run_cli(
+            "build",
+            "services/api/requirements.txt",
+            "--runtime",
+            "python3.12",
+            "-o",
+            str(out),
+            env={"LAYERBUILD_CACHE_DIR": str(tmp_path / f"cache-{len(shas)}")},
+            cwd=root,
+        )
         assert built.code == 0, built.stderr
         zip_path = out / "api-python3.12-x86_64.zip"
         assert not [n for n in _names(zip_path) if n.endswith("direct_url.json")]
@@ -102,9 +122,25 @@ def test_a_monorepo_layer_is_byte_identical_whichever_folder_the_checkout_is_in(
 
 def _real_hashes(pin: str, python: str) -> list[str]:
     """The sha256 of every file the index has for `pin`, as `pip-compile --generate-hashes` writes them."""
-    proc = subprocess.run([uv_binary(), "pip", "compile", "-", "--python-version", python, "--no-header",
-                           "--no-annotate", "--quiet", "--generate-hashes", "--no-deps"],
-                          input=pin + "\n", capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [
+            uv_binary(),
+            "pip",
+            "compile",
+            "-",
+            "--python-version",
+            python,
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+            "--generate-hashes",
+            "--no-deps",
+        ],
+        input=pin + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return [line.split("--hash=", 1)[1].rstrip(" \\") for line in proc.stdout.splitlines() if "--hash=" in line]
 
 
@@ -116,8 +152,17 @@ def test_a_hashed_file_in_aws_lambda_builders_inflate64_style_builds_with_its_ha
     req = tmp_path / "requirements-inflate64.txt"
     req.write_text("inflate64==0.3.1 \\\n" + " \\\n".join(f"    --hash={h}" for h in hashes) + "\n")
     out = tmp_path / "out"
-    result = run_cli("build", str(req), "--runtime", "python3.11", "-o", str(out), "--name", "inflate",
-                     env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")})
+    result = run_cli(
+        "build",
+        str(req),
+        "--runtime",
+        "python3.11",
+        "-o",
+        str(out),
+        "--name",
+        "inflate",
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert result.code == 0, result.stderr
     names = _names(out / "inflate-python3.11-x86_64.zip")
     assert any(n.startswith("python/inflate64/") and ".cpython-311-x86_64-linux-gnu.so" in n for n in names), names
@@ -128,7 +173,10 @@ def test_a_powershell_written_file_locks_exactly_like_its_utf8_twin(tmp_path, en
     """PowerShell 5's `>` writes UTF-16 LE with a BOM and CRLF line ends; Notepad a UTF-8 BOM."""
     text = "-r base.txt\r\nidna==3.10 \\\r\n  ; python_version >= '3.8'\r\n"
     plain, odd = tmp_path / "plain", tmp_path / "odd"
-    for folder, data in ((plain, lambda s: s.replace("\r\n", "\n").encode()), (odd, lambda s: bom + s.encode(encoding))):
+    for folder, data in (
+        (plain, lambda s: s.replace("\r\n", "\n").encode()),
+        (odd, lambda s: bom + s.encode(encoding)),
+    ):
         folder.mkdir()
         (folder / "base.txt").write_bytes(data("six==1.17.0\r\n"))
         (folder / "requirements.txt").write_bytes(data(text))
@@ -164,7 +212,10 @@ def test_no_binary_name_builds_that_package_from_its_sdist(tmp_path):
     out = tmp_path / "out"
     built = run_cli("build", str(req), "--runtime", "python3.12", "-o", str(out), env=env)
     assert built.code == 0, built.stderr
-    wheel_file = zipfile.ZipFile(out / f"{tmp_path.name}-python3.12-x86_64.zip").read(
-        "python/six-1.17.0.dist-info/WHEEL").decode()
+    wheel_file = (
+        zipfile.ZipFile(out / f"{tmp_path.name}-python3.12-x86_64.zip")
+        .read("python/six-1.17.0.dist-info/WHEEL")
+        .decode()
+    )
     # PyPI's six wheel was made by bdist_wheel; one built here from the sdist by today's setuptools
     assert "Generator: setuptools" in wheel_file, wheel_file

@@ -29,8 +29,9 @@ TOKEN = "idx-T0ken-7f3a9c51e2b84d06"
 def private_index(tmp_path_factory):
     """A simple index that needs `USER:TOKEN`; yields its host:port."""
     files = tmp_path_factory.mktemp("private-index")
-    make_wheel(files, "privlib", "1.0", {"privlib/__init__.py": "from privhelper import HELP\n"},
-               requires=["privhelper>=1"])
+    make_wheel(
+        files, "privlib", "1.0", {"privlib/__init__.py": "from privhelper import HELP\n"}, requires=["privhelper>=1"]
+    )
     make_wheel(files, "privhelper", "1.2", {"privhelper/__init__.py": "HELP = 'yes'\n"})
     wheels = {p.name: p for p in files.glob("*.whl")}
     expected = "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()
@@ -60,12 +61,16 @@ def private_index(tmp_path_factory):
                 return self._send(200, "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names).encode())
             if len(parts) == 2 and parts[0] == "simple":
                 want = parts[1].replace("-", "_")
-                links = [f'<a href="/files/{w}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">{w}</a>'
-                         for w, p in sorted(wheels.items()) if w.split("-")[0] == want]
+                links = [
+                    f'<a href="/files/{w}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">{w}</a>'
+                    for w, p in sorted(wheels.items())
+                    if w.split("-")[0] == want
+                ]
                 if not links:
                     return self._send(404, b"not found")
-                return self._send(200, ("<!DOCTYPE html><html><body>\n" + "\n".join(links)
-                                        + "\n</body></html>\n").encode())
+                return self._send(
+                    200, ("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n").encode()
+                )
             if len(parts) == 2 and parts[0] == "files" and parts[1] in wheels:
                 return self._send(200, wheels[parts[1]].read_bytes(), "application/octet-stream")
             return self._send(404, b"not found")
@@ -81,8 +86,14 @@ def private_index(tmp_path_factory):
 
 
 def _secrets(aws_env: dict[str, str]) -> list[str]:
-    return [TOKEN, f"{USER}:{TOKEN}", base64.b64encode(f"{USER}:{TOKEN}".encode()).decode(),
-            aws_env["AWS_SECRET_ACCESS_KEY"], aws_env["AWS_SESSION_TOKEN"], aws_env["AWS_ACCESS_KEY_ID"]]
+    return [
+        TOKEN,
+        f"{USER}:{TOKEN}",
+        base64.b64encode(f"{USER}:{TOKEN}".encode()).decode(),
+        aws_env["AWS_SECRET_ACCESS_KEY"],
+        aws_env["AWS_SESSION_TOKEN"],
+        aws_env["AWS_ACCESS_KEY_ID"],
+    ]
 
 
 def _everything_written(root: Path, skip: set[Path]) -> dict[str, bytes]:
@@ -139,8 +150,17 @@ def test_full_run_with_an_index_token_and_aws_keys_leaks_neither(private_index, 
     run("audit", "audit", str(zip_path), "--format", "json", "-o", "reports/audit.json", ok=(0, 1))
     run("audit sarif", "audit", str(zip_path), "--format", "sarif", ok=(0, 1))
     run("publish", "publish", str(zip_path), "--layer-name", "private-deps", "--region", "us-east-1")
-    run("publish again", "publish", str(zip_path), "--layer-name", "private-deps", "--region", "us-east-1",
-        "--format", "json")
+    run(
+        "publish again",
+        "publish",
+        str(zip_path),
+        "--layer-name",
+        "private-deps",
+        "--region",
+        "us-east-1",
+        "--format",
+        "json",
+    )
 
     # Runs that fail while the secrets are in play: their one error line must not carry them either.
     bad = proj / "bad-requirements.txt"
@@ -154,8 +174,18 @@ def test_full_run_with_an_index_token_and_aws_keys_leaks_neither(private_index, 
     unparseable.write_text(f"privlib @ http://{USER}:{TOKEN}@{private_index['host']}/files/x.whl ; ===\n")
     run("unparseable line", "--debug", "lock", str(unparseable), ok=(1, 2))
     run("debug traceback", "--debug", "build", str(bad), "-o", "dist-bad", ok=(1, 2))
-    run("publish with no such bucket", "publish", str(zip_path), "--layer-name", "private-deps-s3",
-        "--region", "us-east-1", "--s3-bucket", "no-such-layer-bucket", ok=(2,))
+    run(
+        "publish with no such bucket",
+        "publish",
+        str(zip_path),
+        "--layer-name",
+        "private-deps-s3",
+        "--region",
+        "us-east-1",
+        "--s3-bucket",
+        "no-such-layer-bucket",
+        ok=(2,),
+    )
 
     outputs.update(_everything_written(tmp_path, skip={reqs, bad, wrong, unparseable}))
     assert any(k.endswith("requirements.lock") for k in outputs)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.interpreters import SEARCH_PATH_ENV
+from layerbuild.util.interpreters import SEARCH_PATH_ENV
 
 from ..conftest import python_for, run_cli
 
@@ -28,8 +28,18 @@ def _reqs(tmp_path: Path, text: str, name: str = "proj") -> Path:
 
 
 def _build(reqs: Path, out: Path, cache: Path, *args: str, env: dict | None = None) -> dict:
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "--arch", "x86_64", "-o", str(out), *args,
-                     env={"LAYERBUILD_CACHE_DIR": str(cache), **(env or {})})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        "python3.11",
+        "--arch",
+        "x86_64",
+        "-o",
+        str(out),
+        *args,
+        env={"LAYERBUILD_CACHE_DIR": str(cache), **(env or {})},
+    )
     assert result.code == 0, result.stderr
     report = json.loads(next(out.glob("*.report.json")).read_text())
     report["stderr"] = result.stderr
@@ -55,13 +65,23 @@ def test_safe_slim_cuts_the_medium_set_by_15_percent_and_every_import_still_pass
         assert "python/numpy/_core/tests/_natype.py" in zf.namelist()
         assert not [n for n in zf.namelist() if n.startswith("python/pandas/tests/")]
         assert len([n for n in zf.namelist() if n.endswith(".dist-info/RECORD")]) == dists  # none deleted
-    proc = subprocess.run([python_for("3.11"), "-I", "-S", "-B", "-c",
-                           f"import sys; sys.path.insert(0, {str(layer / 'python')!r}); "
-                           "import numpy.testing, pandas._testing, importlib.metadata as m; "
-                           "gone = [f for d in ('numpy', 'pandas') for f in m.files(d) "
-                           "        if not str(f).startswith('..') and not f.locate().exists()]; "
-                           "print(m.version('pandas'), len(gone))"],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            python_for("3.11"),
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(layer / 'python')!r}); "
+            "import numpy.testing, pandas._testing, importlib.metadata as m; "
+            "gone = [f for d in ('numpy', 'pandas') for f in m.files(d) "
+            "        if not str(f).startswith('..') and not f.locate().exists()]; "
+            "print(m.version('pandas'), len(gone))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     version, gone = proc.stdout.split()
     assert version == next(p["version"] for p in safe["packages"] if p["name"] == "pandas")
@@ -85,8 +105,15 @@ def test_a_layer_for_a_runtime_whose_interpreter_is_absent_contains_no_pyc(tmp_p
     empty = tmp_path / "no-pythons"
     empty.mkdir()
     reqs = _reqs(tmp_path, SMALL)
-    result = run_cli("build", str(reqs), "--runtime", "python3.12", "-o", str(tmp_path / "out"),
-                     env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "c"), SEARCH_PATH_ENV: str(empty)})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        "python3.12",
+        "-o",
+        str(tmp_path / "out"),
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "c"), SEARCH_PATH_ENV: str(empty)},
+    )
     assert result.code == 0, result.stderr
     names = zipfile.ZipFile(tmp_path / "out" / "proj-python3.12-x86_64.zip").namelist()
     assert "python/pydantic/main.py" in names
@@ -98,8 +125,17 @@ def test_a_layer_for_a_runtime_whose_interpreter_is_absent_contains_no_pyc(tmp_p
 @needs_311
 def test_a_drop_rule_removing_a_file_requests_needs_fails_the_build_and_names_the_rule(tmp_path):
     reqs = _reqs(tmp_path, SMALL)
-    result = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(tmp_path / "out"),
-                     "--drop", "requests:requests/utils.py", env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "c")})
+    result = run_cli(
+        "build",
+        str(reqs),
+        "--runtime",
+        "python3.11",
+        "-o",
+        str(tmp_path / "out"),
+        "--drop",
+        "requests:requests/utils.py",
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "c")},
+    )
     assert result.code == 1
     error = result.stderr.strip().splitlines()[-1]
     assert "requests (requests) fails: ImportError: cannot import name 'utils'" in error

@@ -14,9 +14,12 @@ pytestmark = pytest.mark.network
 
 def _snapshot(uv_cache: Path) -> dict[str, str]:
     """Every file of the unpacked wheels in uv's cache (`archive-v*/`: what installs link to)."""
-    return {str(p.relative_to(uv_cache)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for archive in uv_cache.glob("archive-v*") for p in archive.rglob("*")
-            if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(uv_cache)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for archive in uv_cache.glob("archive-v*")
+        for p in archive.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def test_slimming_stripping_compiling_and_record_rewrites_leave_uvs_cache_intact(tmp_path):
@@ -32,8 +35,9 @@ def test_slimming_stripping_compiling_and_record_rewrites_leave_uvs_cache_intact
     assert first.code == 0, first.stderr
     before = _snapshot(uv_cache)
     assert sum(1 for name in before if "/markupsafe/" in name) > 3
-    result = run_cli(*common, "--slim", "aggressive", "--bytecode", "alongside", "--drop", "idna:idna/codec.py",
-                     env=env)
+    result = run_cli(
+        *common, "--slim", "aggressive", "--bytecode", "alongside", "--drop", "idna:idna/codec.py", env=env
+    )
     assert result.code == 0, result.stderr
     after = _snapshot(uv_cache)
     changed = sorted(name for name, digest in before.items() if after.get(name) != digest)

@@ -26,7 +26,9 @@ def layer_zip(dest: Path, wheels: list[Path], prefix: str = "python/", extra: di
 
 
 def wheel(tmp: Path, name: str, version: str = "1.0", files: dict | None = None, **kw) -> Path:
-    return make_wheel(tmp / "wheels", name, version, files or {f"{name.replace('-', '_')}/__init__.py": "x = 1\n"}, **kw)
+    return make_wheel(
+        tmp / "wheels", name, version, files or {f"{name.replace('-', '_')}/__init__.py": "x = 1\n"}, **kw
+    )
 
 
 def compile_so(tmp: Path, name: str, source: str, *args: str) -> Path:
@@ -36,8 +38,9 @@ def compile_so(tmp: Path, name: str, source: str, *args: str) -> Path:
     src = tmp / f"{name}.c"
     src.write_text(source)
     out = tmp / name
-    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True, cwd=tmp,
-                   capture_output=True)
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-o", str(out), str(src), *args], check=True, cwd=tmp, capture_output=True
+    )
     return out
 
 

@@ -8,9 +8,10 @@ import zipfile
 
 import pytest
 
-from layerbuild.audit import Growth, audit_package, parse_size, settings_from
+from layerbuild.audit.run import audit_package
+from layerbuild.audit.settings import Growth, parse_size, settings_from
 from layerbuild.errors import InputError
-from layerbuild.targets import Target
+from layerbuild.model.target import Target
 from tests.conftest import run_cli
 from tests.unit.audit_helpers import layer_zip, wheel
 
@@ -22,11 +23,18 @@ def rules(result) -> list[str]:
 
 
 def test_a_zip_with_boto3_and_tests_folders_fails_naming_both(tmp_path):
-    zip_path = layer_zip(tmp_path / "bloated-python3.11-x86_64.zip", [
-        wheel(tmp_path, "boto3", "1.35.0", {"boto3/__init__.py": "x = 1\n"}),
-        wheel(tmp_path, "simplejson", "3.19.3", {"simplejson/__init__.py": "x = 1\n",
-                                                 "simplejson/tests/test_dump.py": "def test(): pass\n"}),
-    ])
+    zip_path = layer_zip(
+        tmp_path / "bloated-python3.11-x86_64.zip",
+        [
+            wheel(tmp_path, "boto3", "1.35.0", {"boto3/__init__.py": "x = 1\n"}),
+            wheel(
+                tmp_path,
+                "simplejson",
+                "3.19.3",
+                {"simplejson/__init__.py": "x = 1\n", "simplejson/tests/test_dump.py": "def test(): pass\n"},
+            ),
+        ],
+    )
     r = run_cli("audit", str(zip_path))
     assert r.code == 1, r.stderr
     # In a pipe each finding is one line: WHERE: RULE SEVERITY: MESSAGE [rule-name] fix: …
@@ -44,19 +52,35 @@ def test_a_clean_layer_exits_0(tmp_path):
 
 
 def test_warnings_fail_only_when_fail_on_warning(tmp_path):
-    zip_path = layer_zip(tmp_path / "t-python3.11-x86_64.zip", [
-        wheel(tmp_path, "simplejson", "3.19.3", {"simplejson/__init__.py": "", "simplejson/tests/t.py": ""})])
+    zip_path = layer_zip(
+        tmp_path / "t-python3.11-x86_64.zip",
+        [wheel(tmp_path, "simplejson", "3.19.3", {"simplejson/__init__.py": "", "simplejson/tests/t.py": ""})],
+    )
     assert run_cli("audit", str(zip_path)).code == 0
     strict = run_cli("audit", str(zip_path), "--fail-on", "warning")
     assert strict.code == 1 and "LB202" in strict.stderr
 
 
 def test_unzipped_budget_and_per_package_budget(tmp_path):
-    zip_path = layer_zip(tmp_path / "b-python3.11-x86_64.zip", [
-        wheel(tmp_path, "big", "1.0", {"big/__init__.py": "", "big/data.bin": b"\0" * 300_000}),
-        wheel(tmp_path, "small", "1.0")])
-    r = run_cli("audit", str(zip_path), "--max-unzipped", "200KB", "--max-package", "big=100KB",
-                "--max-package", "small=1MB", "--format", "json")
+    zip_path = layer_zip(
+        tmp_path / "b-python3.11-x86_64.zip",
+        [
+            wheel(tmp_path, "big", "1.0", {"big/__init__.py": "", "big/data.bin": b"\0" * 300_000}),
+            wheel(tmp_path, "small", "1.0"),
+        ],
+    )
+    r = run_cli(
+        "audit",
+        str(zip_path),
+        "--max-unzipped",
+        "200KB",
+        "--max-package",
+        "big=100KB",
+        "--max-package",
+        "small=1MB",
+        "--format",
+        "json",
+    )
     assert r.code == 1
     found = {f["rule"]: f for f in json.loads(r.stdout)["findings"]}
     assert "LB101" in found and "200.0 KB" in found["LB101"]["message"]
@@ -80,17 +104,36 @@ def test_sizes_and_growth_thresholds_parse_decimal_and_binary_units():
 
 
 def test_baseline_shows_growth_per_package_and_fails_past_the_threshold(tmp_path):
-    before = layer_zip(tmp_path / "v1" / "app-python3.11-x86_64.zip", [
-        wheel(tmp_path / "1", "pandas-lite", "1.0", {"pandas_lite/__init__.py": "", "pandas_lite/core.bin": b"a" * 100_000}),
-        wheel(tmp_path / "1", "tiny", "1.0")])
+    before = layer_zip(
+        tmp_path / "v1" / "app-python3.11-x86_64.zip",
+        [
+            wheel(
+                tmp_path / "1",
+                "pandas-lite",
+                "1.0",
+                {"pandas_lite/__init__.py": "", "pandas_lite/core.bin": b"a" * 100_000},
+            ),
+            wheel(tmp_path / "1", "tiny", "1.0"),
+        ],
+    )
     baseline = run_cli("audit", str(before), "--format", "json", "-o", str(tmp_path / "baseline.json"))
     assert baseline.code == 0, baseline.stderr
-    after = layer_zip(tmp_path / "v2" / "app-python3.11-x86_64.zip", [
-        wheel(tmp_path / "2", "pandas-lite", "2.0", {"pandas_lite/__init__.py": "", "pandas_lite/core.bin": b"a" * 160_000}),
-        wheel(tmp_path / "2", "tiny", "1.0"),
-        wheel(tmp_path / "2", "newdep", "1.0")])
-    r = run_cli("audit", str(after), "--baseline", str(tmp_path / "baseline.json"), "--max-growth", "20%",
-                "--format", "json")
+    after = layer_zip(
+        tmp_path / "v2" / "app-python3.11-x86_64.zip",
+        [
+            wheel(
+                tmp_path / "2",
+                "pandas-lite",
+                "2.0",
+                {"pandas_lite/__init__.py": "", "pandas_lite/core.bin": b"a" * 160_000},
+            ),
+            wheel(tmp_path / "2", "tiny", "1.0"),
+            wheel(tmp_path / "2", "newdep", "1.0"),
+        ],
+    )
+    r = run_cli(
+        "audit", str(after), "--baseline", str(tmp_path / "baseline.json"), "--max-growth", "20%", "--format", "json"
+    )
     assert r.code == 1, r.stderr
     data = json.loads(r.stdout)
     growth = {row["package"]: row for row in data["audit"]["baseline"]["growth"]}
@@ -111,13 +154,27 @@ def test_baseline_shows_growth_per_package_and_fails_past_the_threshold(tmp_path
 def test_pyc_of_another_python_is_reported_and_sourceless_ones_are_errors(tmp_path):
     magic_312 = (3531).to_bytes(2, "little") + b"\r\n"
     assert magic_312 != importlib.util.MAGIC_NUMBER
-    zip_path = layer_zip(tmp_path / "p-python3.11-x86_64.zip", [
-        wheel(tmp_path, "alongside", "1.0", {"alongside/__init__.py": "",
-                                             "alongside/__pycache__/__init__.cpython-312.pyc": magic_312 + bytes(12)}),
-        wheel(tmp_path, "sourceless", "1.0", {"sourceless/__init__.pyc": magic_312 + bytes(12)}),
-        wheel(tmp_path, "right", "1.0", {"right/__init__.py": "",
-                                         "right/__pycache__/__init__.cpython-311.pyc": importlib.util.MAGIC_NUMBER + bytes(12)}),
-    ])
+    zip_path = layer_zip(
+        tmp_path / "p-python3.11-x86_64.zip",
+        [
+            wheel(
+                tmp_path,
+                "alongside",
+                "1.0",
+                {"alongside/__init__.py": "", "alongside/__pycache__/__init__.cpython-312.pyc": magic_312 + bytes(12)},
+            ),
+            wheel(tmp_path, "sourceless", "1.0", {"sourceless/__init__.pyc": magic_312 + bytes(12)}),
+            wheel(
+                tmp_path,
+                "right",
+                "1.0",
+                {
+                    "right/__init__.py": "",
+                    "right/__pycache__/__init__.cpython-311.pyc": importlib.util.MAGIC_NUMBER + bytes(12),
+                },
+            ),
+        ],
+    )
     result = audit_package(zip_path, target=PY311, target_source="flags", settings=settings_from({}, None, None))
     pyc = {f.package: f for f in result.findings if f.rule == "LB204"}
     assert set(pyc) == {"alongside", "sourceless"}  # the 3.11 bytecode is what the runtime wants
@@ -127,18 +184,26 @@ def test_pyc_of_another_python_is_reported_and_sourceless_ones_are_errors(tmp_pa
 
 
 def test_tool_caches_are_reported(tmp_path):
-    zip_path = layer_zip(tmp_path / "c-python3.11-x86_64.zip", [wheel(tmp_path, "app", "1.0")],
-                         extra={"python/.pytest_cache/v/cache/nodeids": b"[]"})
+    zip_path = layer_zip(
+        tmp_path / "c-python3.11-x86_64.zip",
+        [wheel(tmp_path, "app", "1.0")],
+        extra={"python/.pytest_cache/v/cache/nodeids": b"[]"},
+    )
     result = audit_package(zip_path, target=PY311, target_source="flags", settings=settings_from({}, None, None))
     assert [f.file for f in result.findings if f.rule == "LB203"] == ["python/.pytest_cache/"]
 
 
 def test_packages_in_both_the_function_and_a_layer_and_more_than_five_layers(tmp_path):
-    function = layer_zip(tmp_path / "fn.zip", [wheel(tmp_path / "f", "requests", "2.31.0"),
-                                                 wheel(tmp_path / "f", "attrs", "23.1.0")],
-                         prefix="", extra={"app.py": b"def handler(event, context):\n    return 1\n"})
+    function = layer_zip(
+        tmp_path / "fn.zip",
+        [wheel(tmp_path / "f", "requests", "2.31.0"), wheel(tmp_path / "f", "attrs", "23.1.0")],
+        prefix="",
+        extra={"app.py": b"def handler(event, context):\n    return 1\n"},
+    )
     layers = [layer_zip(tmp_path / "layer0.zip", [wheel(tmp_path / "l0", "requests", "2.32.3")])]
-    layers += [layer_zip(tmp_path / f"layer{i}.zip", [wheel(tmp_path / f"l{i}", f"pkg{i}", "1.0")]) for i in range(1, 6)]
+    layers += [
+        layer_zip(tmp_path / f"layer{i}.zip", [wheel(tmp_path / f"l{i}", f"pkg{i}", "1.0")]) for i in range(1, 6)
+    ]
     args = [a for layer in layers for a in ("--layer", str(layer))]
     r = run_cli("audit", str(function), "--runtime", "python3.11", "--arch", "x86_64", *args, "--format", "json")
     assert r.code == 1, r.stderr
@@ -159,7 +224,8 @@ def test_a_handler_that_creates_a_boto3_client_inside_is_flagged_with_its_line(t
         "\n"
         "def lambda_handler(event, context):\n"
         "    s3 = boto3.client('s3')\n"
-        "    return json.dumps(s3.list_buckets())\n")
+        "    return json.dumps(s3.list_buckets())\n"
+    )
     zip_path = layer_zip(tmp_path / "l-python3.11-x86_64.zip", [wheel(tmp_path, "requests", "2.32.3")])
     r = run_cli("audit", str(zip_path), "--handler", str(handler), "--format", "github")
     assert r.code == 0  # a warning by default
@@ -180,10 +246,13 @@ def test_the_handler_is_found_in_a_function_folder(tmp_path):
 
 def test_config_table_sets_budgets_and_rules_and_flags_win(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
-        "[tool.layerbuild.audit]\nmax-unzipped = \"1KB\"\nignore = [\"tests-shipped\"]\n"
-        "severity = { runtime-provided = \"info\" }\n")
-    zip_path = layer_zip(tmp_path / "x-python3.11-x86_64.zip", [
-        wheel(tmp_path, "boto3", "1.35.0", {"boto3/__init__.py": "x" * 2000, "boto3/tests/t.py": ""})])
+        '[tool.layerbuild.audit]\nmax-unzipped = "1KB"\nignore = ["tests-shipped"]\n'
+        'severity = { runtime-provided = "info" }\n'
+    )
+    zip_path = layer_zip(
+        tmp_path / "x-python3.11-x86_64.zip",
+        [wheel(tmp_path, "boto3", "1.35.0", {"boto3/__init__.py": "x" * 2000, "boto3/tests/t.py": ""})],
+    )
     r = run_cli("audit", str(zip_path), "--format", "json", cwd=tmp_path)
     findings = {f["rule"]: f for f in json.loads(r.stdout)["findings"]}
     assert "LB101" in findings and "LB202" not in findings and findings["LB201"]["severity"] == "info"
@@ -192,7 +261,7 @@ def test_config_table_sets_budgets_and_rules_and_flags_win(tmp_path):
 
 
 def test_bad_config_key_is_one_line_naming_key_and_file(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.layerbuild.audit]\nmax-unzip = \"1KB\"\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.layerbuild.audit]\nmax-unzip = "1KB"\n')
     zip_path = layer_zip(tmp_path / "x.zip", [wheel(tmp_path, "a", "1.0")])
     r = run_cli("audit", str(zip_path), cwd=tmp_path)
     assert r.code == 2 and "Traceback" not in r.stderr
@@ -200,16 +269,19 @@ def test_bad_config_key_is_one_line_naming_key_and_file(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.zip"], "missing.zip does not exist"),
-    (["{zip}", "--max-zipped", "lots"], "--max-zipped: 'lots' is not a size"),
-    (["{zip}", "--max-package", "numpy"], "write NAME=SIZE"),
-    (["{zip}", "--baseline", "nope.json"], "--baseline nope.json does not exist"),
-    (["{zip}", "--max-growth", "5%"], "--max-growth needs --baseline"),
-    (["{zip}", "--ignore", "LB999"], "unknown rule 'LB999'"),
-    (["{zip}", "--handler", "nothere.py"], "nothere.py is not a file"),
-    (["{notzip}"], "is not a readable zip"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.zip"], "missing.zip does not exist"),
+        (["{zip}", "--max-zipped", "lots"], "--max-zipped: 'lots' is not a size"),
+        (["{zip}", "--max-package", "numpy"], "write NAME=SIZE"),
+        (["{zip}", "--baseline", "nope.json"], "--baseline nope.json does not exist"),
+        (["{zip}", "--max-growth", "5%"], "--max-growth needs --baseline"),
+        (["{zip}", "--ignore", "LB999"], "unknown rule 'LB999'"),
+        (["{zip}", "--handler", "nothere.py"], "nothere.py is not a file"),
+        (["{notzip}"], "is not a readable zip"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
     zip_path = layer_zip(tmp_path / "x.zip", [wheel(tmp_path, "a", "1.0")])
     (tmp_path / "notzip.bin").write_bytes(b"\x00\x01 not a zip")
@@ -239,8 +311,10 @@ def test_output_file_is_written_whole_and_notes_go_to_stderr(tmp_path):
 
 
 def test_target_from_wheel_tags_when_the_name_says_nothing(tmp_path):
-    zip_path = layer_zip(tmp_path / "layer.zip", [
-        wheel(tmp_path, "native", "1.0", tag="cp312-cp312-manylinux_2_17_aarch64", purelib=False)])
+    zip_path = layer_zip(
+        tmp_path / "layer.zip",
+        [wheel(tmp_path, "native", "1.0", tag="cp312-cp312-manylinux_2_17_aarch64", purelib=False)],
+    )
     with zipfile.ZipFile(zip_path) as zf:
         assert "python/native-1.0.dist-info/WHEEL" in zf.namelist()
     r = run_cli("audit", str(zip_path), "--format", "json")

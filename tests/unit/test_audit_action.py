@@ -24,11 +24,22 @@ def test_the_actions_audit_step_writes_annotations_json_sarif_and_summary(tmp_pa
     zip_path = layer_zip(tmp_path / "api-python3.12-x86_64.zip", [wheel(tmp_path, "boto3", "1.35.0")])
     outputs, summary, runner_temp = tmp_path / "out.txt", tmp_path / "summary.md", tmp_path / "runner"
     runner_temp.mkdir()
-    env = dict(os.environ, TARGET=str(zip_path), RUNTIME="", ARCH="", ARGS="--max-unzipped 100MB", FAIL_ON="error",
-               SARIF=str(tmp_path / "audit.sarif"), GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary),
-               RUNNER_TEMP=str(runner_temp), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(["bash", "-eo", "pipefail", "-c", _step("audit")["run"]], env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = dict(
+        os.environ,
+        TARGET=str(zip_path),
+        RUNTIME="",
+        ARCH="",
+        ARGS="--max-unzipped 100MB",
+        FAIL_ON="error",
+        SARIF=str(tmp_path / "audit.sarif"),
+        GITHUB_OUTPUT=str(outputs),
+        GITHUB_STEP_SUMMARY=str(summary),
+        RUNNER_TEMP=str(runner_temp),
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    )
+    proc = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", _step("audit")["run"]], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr  # findings are reported by the step's outputs, not by crashing
     out = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert out["exit-code"] == "1"

@@ -9,10 +9,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from layerbuild.audit import audit_package, settings_from
-from layerbuild.audit_formats import FORMATS, get_format
-from layerbuild.audit_rules import RULES
-from layerbuild.targets import Target
+from layerbuild.audit.formats import FORMATS, get_format
+from layerbuild.audit.rules import RULES
+from layerbuild.audit.run import audit_package
+from layerbuild.audit.settings import settings_from
+from layerbuild.model.target import Target
 from tests.conftest import run_cli
 from tests.unit.audit_helpers import aarch64_elf, layer_zip, wheel
 
@@ -22,10 +23,18 @@ SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "sarif-schema-2.1.0
 @pytest.fixture
 def bloated(tmp_path):
     """A layer with an error (boto3), a warning (tests/), an aarch64 .so, and a handler finding with a line."""
-    zip_path = layer_zip(tmp_path / "bloated layer-python3.12-x86_64.zip", [
-        wheel(tmp_path, "boto3", "1.35.0", {"boto3/__init__.py": "x = 1\n"}),
-        wheel(tmp_path, "fast", "1.0", {"fast/__init__.py": "", "fast/tests/test_x.py": "",
-                                        "fast/_x.abi3.so": aarch64_elf()})])
+    zip_path = layer_zip(
+        tmp_path / "bloated layer-python3.12-x86_64.zip",
+        [
+            wheel(tmp_path, "boto3", "1.35.0", {"boto3/__init__.py": "x = 1\n"}),
+            wheel(
+                tmp_path,
+                "fast",
+                "1.0",
+                {"fast/__init__.py": "", "fast/tests/test_x.py": "", "fast/_x.abi3.so": aarch64_elf()},
+            ),
+        ],
+    )
     handler = tmp_path / "handler.py"
     handler.write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n")
     return zip_path, handler
@@ -64,8 +73,15 @@ def test_a_clean_sarif_log_is_valid_too(tmp_path):
 
 def test_the_schema_check_can_fail():
     # The validator does reject a malformed log: the test above is not vacuous.
-    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
-                                         "results": [{"ruleId": "LB201", "level": "fatal", "message": {"text": "m"}}]}]}
+    bad = {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "x"}},
+                "results": [{"ruleId": "LB201", "level": "fatal", "message": {"text": "m"}}],
+            }
+        ],
+    }
     assert list(_validator().iter_errors(bad))
 
 
@@ -81,7 +97,7 @@ def test_github_annotations_carry_file_line_title_and_fix(bloated):
 
 
 def test_github_annotation_escaping_follows_the_actions_toolkit():
-    from layerbuild.audit_formats.github import _data, _prop
+    from layerbuild.audit.formats.github import _data, _prop
 
     assert _data("50% done\nnext") == "50%25 done%0Anext"
     assert _prop("a:b,c") == "a%3Ab%2Cc"
@@ -104,8 +120,15 @@ def test_markdown_is_appended_to_the_github_step_summary(bloated, tmp_path):
     zip_path, _ = bloated
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier step\n")
-    r = run_cli("audit", str(zip_path), "--format", "sarif", "-o", str(tmp_path / "a.sarif"),
-                env={"GITHUB_STEP_SUMMARY": str(summary)})
+    r = run_cli(
+        "audit",
+        str(zip_path),
+        "--format",
+        "sarif",
+        "-o",
+        str(tmp_path / "a.sarif"),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert r.code == 1
     text = summary.read_text()
     assert text.startswith("# earlier step\n")  # appended, not overwritten
@@ -117,7 +140,8 @@ def test_markdown_is_appended_to_the_github_step_summary(bloated, tmp_path):
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_every_format_renders_a_clean_audit(tmp_path, name):
     zip_path = layer_zip(tmp_path / "ok-python3.12-x86_64.zip", [wheel(tmp_path, "requests", "2.32.3")])
-    result = audit_package(zip_path, target=Target("python3.12", "x86_64"), target_source="flags",
-                           settings=settings_from({}, None, None))
+    result = audit_package(
+        zip_path, target=Target("python3.12", "x86_64"), target_source="flags", settings=settings_from({}, None, None)
+    )
     text = get_format(name).render(result)
     assert text.strip()

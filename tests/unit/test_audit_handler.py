@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from layerbuild.handler_check import find_clients_in_handler
+from layerbuild.audit.checks.handlers import find_clients_in_handler
 
-SOURCE = '''\
+SOURCE = """\
 import boto3
 import boto3.session as bs
 from boto3 import resource as make_resource, Session
@@ -25,14 +25,18 @@ def lambda_handler(event, context):
     def inner():
         return boto3.client("kms")           # 19: runs on every invocation too
     return S3, ddb, sts, sns, other, inner()
-'''
+"""
 
 
 def test_every_client_made_in_the_handler_is_found_with_its_line():
     hits = find_clients_in_handler(SOURCE, "app.py")
-    assert [(h.line, h.function) for h in hits] == [(14, "lambda_handler"), (15, "lambda_handler"),
-                                                    (16, "lambda_handler"), (17, "lambda_handler"),
-                                                    (19, "lambda_handler")]
+    assert [(h.line, h.function) for h in hits] == [
+        (14, "lambda_handler"),
+        (15, "lambda_handler"),
+        (16, "lambda_handler"),
+        (17, "lambda_handler"),
+        (19, "lambda_handler"),
+    ]
     assert hits[0].call == "make_resource('dynamodb')"
 
 

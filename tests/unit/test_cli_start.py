@@ -5,10 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import run_cli
-
 from layerbuild.cli import COMMANDS, SUMMARIES
-from layerbuild.lazy import load
+from layerbuild.util.lazy import load
+from tests.conftest import run_cli
 
 
 def _imported(*args: str) -> set[str]:
@@ -17,9 +16,24 @@ def _imported(*args: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
 
 
-def test_importing_the_cli_imports_neither_boto3_nor_docker_nor_rich():
-    top = {name.split(".")[0] for name in _imported("-c", "import layerbuild.cli")}
-    assert "layerbuild" in top and not top & {"boto3", "botocore", "docker", "rich"}
+# What `layerbuild --help` must never pay for: the resolver, the installers, the AWS SDK, Docker, rich.
+HEAVY = ("layerbuild.resolve", "layerbuild.install", "boto3", "botocore", "docker", "rich")
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_importing_the_cli_imports_no_resolver_installer_aws_sdk_docker_or_rich():
+    modules = _imported("-c", "import layerbuild.cli")
+    assert "layerbuild.cli" in modules
+    assert _heavy(modules) == []
+
+
+def test_help_imports_no_resolver_installer_aws_sdk_docker_or_rich():
+    modules = _imported("-m", "layerbuild", "--help")
+    assert "layerbuild.cli" in modules
+    assert _heavy(modules) == []
 
 
 def test_help_lists_every_command_without_importing_the_command_modules():

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.coldstart import estimate, measure_imports, parse_importtime, parse_memory_list
 from layerbuild.errors import InputError
-from layerbuild.interpreters import find_interpreter
-from layerbuild.inventory import inventory_of
-from layerbuild.layer_report import report_for_path
+from layerbuild.measure.coldstart import measure_imports, parse_importtime
+from layerbuild.measure.cost_model import estimate, parse_memory_list
+from layerbuild.measure.inventory import inventory_of
+from layerbuild.model.target import RUNTIMES, Target
 from layerbuild.report import get_format
-from layerbuild.targets import RUNTIMES, Target
+from layerbuild.report.assemble import report_for_path
+from layerbuild.util.interpreters import find_interpreter
 
 from ..conftest import make_wheel, run_cli
 
@@ -44,11 +45,14 @@ def test_memory_cost_row_for_1769_mb_arm64_matches_a_hand_calculation():
 
 def test_the_markdown_cost_table_shows_the_hand_calculated_row():
     layer = Path(__file__)  # any existing path: the report only needs an inventory to render
-    from layerbuild.inventory import Inventory
-    from layerbuild.report.model import LayerReport
+    from layerbuild.model.inventory import Inventory
+    from layerbuild.model.report import LayerReport
 
-    report = LayerReport(inventory=Inventory(root=str(layer.parent), distributions=(), files=()),
-                         target=Target("python3.11", "x86_64"), estimates=estimate(500.0, (128,)))
+    report = LayerReport(
+        inventory=Inventory(root=str(layer.parent), distributions=(), files=()),
+        target=Target("python3.11", "x86_64"),
+        estimates=estimate(500.0, (128,)),
+    )
     text = get_format("markdown").render(report)
     assert "| 128 MB | 0.07 | 6.91 s | $14.40 | $11.52 |" in text
 
@@ -86,10 +90,15 @@ def test_importtime_parser_counts_only_top_level_imports_after_the_marker(tmp_pa
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("import time\nfrom . import sub\ntime.sleep(0.03)\n")
     (tmp_path / "pkg" / "sub.py").write_text("import time\ntime.sleep(0.02)\n")
-    from layerbuild.coldstart import _import_script
+    from layerbuild.measure.coldstart import _import_script
 
-    proc = subprocess.run([sys.executable, "-S", "-B", "-X", "importtime", "-c", _import_script(["pkg"])],
-                          capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
+    proc = subprocess.run(
+        [sys.executable, "-S", "-B", "-X", "importtime", "-c", _import_script(["pkg"])],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path)},
+    )
     ms = parse_importtime(proc.stderr)
     assert 50 <= ms < 1000, proc.stderr
 
@@ -132,7 +141,7 @@ def test_import_time_is_measured_per_package_with_only_the_layer_on_the_path(tmp
 def test_a_zip_is_measured_from_a_temporary_copy(tmp_path):
     _python311_or_skip()
     layer = _tiny_layer(tmp_path)
-    from layerbuild.package import write_layer_zip
+    from layerbuild.zip.writer import write_layer_zip
 
     zip_path = write_layer_zip(layer / "python", tmp_path / "tiny-python3.11-x86_64.zip")
     report = report_for_path(zip_path, runs=1)
@@ -161,7 +170,7 @@ def test_not_measured_when_native_libraries_are_for_another_architecture(tmp_pat
 
 
 def test_unknown_target_is_not_measured():
-    from layerbuild.inventory import Inventory
+    from layerbuild.model.inventory import Inventory
 
     result = measure_imports(Path("."), Inventory(root=".", distributions=(), files=()), None)
     assert result.note == "not measured: the target runtime is unknown (pass --runtime)"
@@ -180,8 +189,9 @@ def test_build_measures_imports_only_when_asked(tmp_path, cache_dir):
     assert plain.code == 0, plain.stderr
     data = json.loads(report_path.read_text())
     assert data["cold_start"]["measured"] is False and data["packages"][0]["import_ms"] is None
-    measured = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(out), "--format", "json",
-                       "--measure-imports")
+    measured = run_cli(
+        "build", str(reqs), "--runtime", "python3.11", "-o", str(out), "--format", "json", "--measure-imports"
+    )
     assert measured.code == 0, measured.stderr
     data = json.loads(report_path.read_text())
     assert json.loads(measured.stdout) == data

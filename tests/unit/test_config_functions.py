@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.config import load_functions, merge_build_options
+from layerbuild.config import merge_build_options
 from layerbuild.errors import InputError
+from layerbuild.plan.functions import load_functions
 from tests.conftest import run_cli
 
 
@@ -37,7 +38,9 @@ def test_requirements_paths_are_relative_to_the_config_file_not_the_current_fold
 
 
 def test_pyproject_functions_tables_with_existing_layers_and_a_code_folder(tmp_path):
-    path = write_project(tmp_path, '''
+    path = write_project(
+        tmp_path,
+        """
 [project]
 name = "svc"
 [tool.layerbuild]
@@ -49,7 +52,9 @@ layers = ["arn:aws:lambda:us-east-1:123456789012:layer:otel:3"]
 [tool.layerbuild.functions.worker]
 requirements = "worker/requirements.txt"
 arch = "arm64"
-''', name="pyproject.toml")
+""",
+        name="pyproject.toml",
+    )
     api, worker = functions_of(path)
     assert api.layers == ("arn:aws:lambda:us-east-1:123456789012:layer:otel:3",)
     assert (api.runtime, api.arch) == ("python3.11", "x86_64")
@@ -57,24 +62,45 @@ arch = "arm64"
 
 
 def test_a_functions_own_runtime_beats_the_flag_and_environment_which_beat_the_file(tmp_path):
-    path = write_project(tmp_path, 'runtime = "python3.11"\n[functions.api]\nrequirements = "api/requirements.txt"\n'
-                                   'runtime = "python3.13"\n[functions.worker]\nrequirements = "worker/requirements.txt"\n')
+    path = write_project(
+        tmp_path,
+        'runtime = "python3.11"\n[functions.api]\nrequirements = "api/requirements.txt"\n'
+        'runtime = "python3.13"\n[functions.worker]\nrequirements = "worker/requirements.txt"\n',
+    )
     api, worker = functions_of(path, env={"LAYERBUILD_RUNTIME": "python3.12"})
     assert (api.runtime, worker.runtime) == ("python3.13", "python3.12")
     api, worker = functions_of(path, cli={"runtime": "python3.10"}, env={"LAYERBUILD_RUNTIME": "python3.12"})
     assert (api.runtime, worker.runtime) == ("python3.13", "python3.10")
 
 
-@pytest.mark.parametrize("body, expected", [
-    ('requirements = "api/requirements.txt"\nrequirement = "x"', r"\[functions.api\]: unknown key 'requirement'"),
-    ('requirements = "api/requirements.txt"\nruntime = "python2.7"', r"\[functions.api\] runtime: runtime = 'python2.7' is not one of"),
-    ('requirements = "api/requirements.txt"\narch = "aarch64"', r"\[functions.api\] arch: arch = 'aarch64' is not one of"),
-    ('requirements = "nope/requirements.txt"', r"\[functions.api\]: requirements = 'nope/requirements.txt': .* is not a file"),
-    ('requirements = 3', r"\[functions.api\]: requirements must be a path"),
-    ('layers = ["arn:x"]', r"\[functions.api\]: requirements must be a path"),
-    ('requirements = "api/requirements.txt"\nlayers = "arn:x"', r"\[functions.api\]: layers must be a list of layer ARNs"),
-    ('requirements = "api/requirements.txt"\ncode = "missing"', r"\[functions.api\]: code = 'missing' must be the path"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('requirements = "api/requirements.txt"\nrequirement = "x"', r"\[functions.api\]: unknown key 'requirement'"),
+        (
+            'requirements = "api/requirements.txt"\nruntime = "python2.7"',
+            r"\[functions.api\] runtime: runtime = 'python2.7' is not one of",
+        ),
+        (
+            'requirements = "api/requirements.txt"\narch = "aarch64"',
+            r"\[functions.api\] arch: arch = 'aarch64' is not one of",
+        ),
+        (
+            'requirements = "nope/requirements.txt"',
+            r"\[functions.api\]: requirements = 'nope/requirements.txt': .* is not a file",
+        ),
+        ("requirements = 3", r"\[functions.api\]: requirements must be a path"),
+        ('layers = ["arn:x"]', r"\[functions.api\]: requirements must be a path"),
+        (
+            'requirements = "api/requirements.txt"\nlayers = "arn:x"',
+            r"\[functions.api\]: layers must be a list of layer ARNs",
+        ),
+        (
+            'requirements = "api/requirements.txt"\ncode = "missing"',
+            r"\[functions.api\]: code = 'missing' must be the path",
+        ),
+    ],
+)
 def test_unknown_keys_and_bad_values_name_the_key_and_the_file(tmp_path, body, expected):
     path = write_project(tmp_path, f"[functions.api]\n{body}\n")
     with pytest.raises(InputError, match=expected) as info:
@@ -89,7 +115,9 @@ def test_function_names_must_fit_in_layer_names(tmp_path):
 
 
 def test_the_existing_build_options_api_still_merges_flags_environment_and_file(tmp_path):
-    path = write_project(tmp_path, 'slim = "aggressive"\nbytecode = "none"\n[functions.api]\nrequirements = "api/requirements.txt"\n')
+    path = write_project(
+        tmp_path, 'slim = "aggressive"\nbytecode = "none"\n[functions.api]\nrequirements = "api/requirements.txt"\n'
+    )
     options, table = merge_build_options({"bytecode": "alongside"}, path, env={"LAYERBUILD_ARCH": "arm64"})
     assert (options.slim, options.bytecode, options.arch) == ("aggressive", "alongside", "arm64")
     assert options.sources["bytecode"] == "command line" and options.sources["arch"] == "LAYERBUILD_ARCH"

@@ -23,19 +23,53 @@ from layerbuild.config import _BUILD_KEYS, SECTION_KEYS
 _SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 names = st.from_regex(r"[A-Za-z][A-Za-z0-9._-]{0,12}", fullmatch=True)
-versions = st.one_of(st.from_regex(r"[0-9]{1,3}(\.[0-9*]{1,3}){0,3}([ab]|rc|\.post|\.dev)?[0-9]?", fullmatch=True),
-                     st.text(max_size=8))
+versions = st.one_of(
+    st.from_regex(r"[0-9]{1,3}(\.[0-9*]{1,3}){0,3}([ab]|rc|\.post|\.dev)?[0-9]?", fullmatch=True), st.text(max_size=8)
+)
 operators = st.sampled_from(["==", ">=", "<=", "~=", "!=", "===", "<", ">", " @ ", "", "=", "=>"])
-markers = st.one_of(st.just(""), st.sampled_from([
-    " ; python_version >= '3.8'", " ; sys_platform == 'win32'", " ; platform_machine == 'aarch64'",
-    " ; python_version >=", " ; extra == 'x'", " ; os_name", ";"]), st.text(max_size=10).map(lambda t: " ; " + t))
+markers = st.one_of(
+    st.just(""),
+    st.sampled_from(
+        [
+            " ; python_version >= '3.8'",
+            " ; sys_platform == 'win32'",
+            " ; platform_machine == 'aarch64'",
+            " ; python_version >=",
+            " ; extra == 'x'",
+            " ; os_name",
+            ";",
+        ]
+    ),
+    st.text(max_size=10).map(lambda t: " ; " + t),
+)
 extras = st.one_of(st.just(""), st.lists(names, max_size=2).map(lambda xs: "[" + ",".join(xs) + "]"))
-options = st.sampled_from(["-r", "-c", "-e", "--hash=sha256:00", "-i", "--index-url=", "--extra-index-url",
-                           "--frobnicate", "-f", "--pre", "--only-binary :all:", "--no-binary", "-r nowhere.txt",
-                           "-r ../../../etc/passwd", "--index-url http://user:t0ken-secret@127.0.0.1:9/simple"])
+options = st.sampled_from(
+    [
+        "-r",
+        "-c",
+        "-e",
+        "--hash=sha256:00",
+        "-i",
+        "--index-url=",
+        "--extra-index-url",
+        "--frobnicate",
+        "-f",
+        "--pre",
+        "--only-binary :all:",
+        "--no-binary",
+        "-r nowhere.txt",
+        "-r ../../../etc/passwd",
+        "--index-url http://user:t0ken-secret@127.0.0.1:9/simple",
+    ]
+)
 requirement = st.builds(lambda n, e, o, v, m: f"{n}{e}{o}{v}{m}", names, extras, operators, versions, markers)
-line = st.one_of(requirement, options, st.text(max_size=30), requirement.map(lambda r: r + " \\"),
-                 requirement.map(lambda r: r + "  # comment"))
+line = st.one_of(
+    requirement,
+    options,
+    st.text(max_size=30),
+    requirement.map(lambda r: r + " \\"),
+    requirement.map(lambda r: r + "  # comment"),
+)
 
 
 def _run(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -63,8 +97,11 @@ def test_any_requirements_file_is_accepted_or_refused_in_one_line(lines, capsys,
         root = Path(tmp)
         (root / "wheels").mkdir()
         reqs = root / "requirements.txt"
-        reqs.write_text("\n".join(["--no-index", f"--find-links {root / 'wheels'}", *lines]) + "\n",
-                        encoding="utf-8", errors="surrogatepass")
+        reqs.write_text(
+            "\n".join(["--no-index", f"--find-links {root / 'wheels'}", *lines]) + "\n",
+            encoding="utf-8",
+            errors="surrogatepass",
+        )
         monkeypatch.setenv("LAYERBUILD_CACHE_DIR", str(root / "cache"))
         monkeypatch.delenv("PIP_INDEX_URL", raising=False)
         code, _, err = _run(["-q", "lock", str(reqs)], capsys)
@@ -83,10 +120,29 @@ def _toml_value(value) -> str:
     return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
 
 
-scalars = st.one_of(st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(max_size=12), st.sampled_from(["python3.12", "python3.11", "arm64", "x86_64", "safe",
-                                                           "aggressive", "none", "wheels", "container", "auto",
-                                                           "only", "true", "numpy:tests/**"]))
+scalars = st.one_of(
+    st.booleans(),
+    st.integers(-10, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "python3.12",
+            "python3.11",
+            "arm64",
+            "x86_64",
+            "safe",
+            "aggressive",
+            "none",
+            "wheels",
+            "container",
+            "auto",
+            "only",
+            "true",
+            "numpy:tests/**",
+        ]
+    ),
+)
 values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=5), scalars, max_size=2))
 keys = st.one_of(st.sampled_from(sorted(_BUILD_KEYS | SECTION_KEYS)), st.from_regex(r"[a-z_-]{1,12}", fullmatch=True))
 
@@ -97,11 +153,13 @@ def test_any_config_values_are_accepted_or_refused_in_one_line(table, capsys, mo
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         config = root / "pyproject.toml"
-        config.write_text("[tool.layerbuild]\n" + "".join(f"{json.dumps(k)} = {_toml_value(v)}\n"
-                                                          for k, v in table.items()))
+        config.write_text(
+            "[tool.layerbuild]\n" + "".join(f"{json.dumps(k)} = {_toml_value(v)}\n" for k, v in table.items())
+        )
         lock = root / "requirements.lock"
-        lock.write_text("# layerbuild-lock: runtime=python3.12 arch=x86_64\n"
-                        f"tinypkg==1.0 \\\n    --hash=sha256:{'0' * 64}\n")
+        lock.write_text(
+            f"# layerbuild-lock: runtime=python3.12 arch=x86_64\ntinypkg==1.0 \\\n    --hash=sha256:{'0' * 64}\n"
+        )
         monkeypatch.setenv("LAYERBUILD_CACHE_DIR", str(root / "cache"))
         code, out, err = _run(["-q", "lock", str(lock), "--config", str(config)], capsys)
     _assert_accepted_or_one_line(code, err)

@@ -28,9 +28,14 @@ SO_PATH = f"python/fastthing/backends/accelerated/native/{SO_NAME}"
 def native_layer(tmp_path) -> Path:
     """A python3.11 layer whose .so needs GLIBC_2.28 (Amazon Linux 2 has 2.26) and that ships boto3."""
     so = compile_so(tmp_path, SO_NAME, FCNTL64_SOURCE)
-    fast = wheel(tmp_path, "fastthing", "1.0", {"fastthing/__init__.py": "",
-                                                SO_PATH.removeprefix("python/"): so.read_bytes()},
-                 tag="cp311-cp311-linux_x86_64", purelib=False)
+    fast = wheel(
+        tmp_path,
+        "fastthing",
+        "1.0",
+        {"fastthing/__init__.py": "", SO_PATH.removeprefix("python/"): so.read_bytes()},
+        tag="cp311-cp311-linux_x86_64",
+        purelib=False,
+    )
     return layer_zip(tmp_path / "fast-python3.11-x86_64.zip", [fast, wheel(tmp_path, "boto3", "1.35.0")])
 
 
@@ -38,8 +43,9 @@ def _on_a_tty(*args: str, env: dict[str, str], cwd: Path | None = None) -> tuple
     """Run the CLI with stdout on a pseudo-terminal (stderr piped apart); returns (exit code, stdout)."""
     master, slave = pty.openpty()
     full = dict(os.environ, **env)
-    proc = subprocess.Popen([sys.executable, "-m", "layerbuild.cli", *args], stdout=slave,
-                            stderr=subprocess.PIPE, env=full, cwd=cwd)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "layerbuild.cli", *args], stdout=slave, stderr=subprocess.PIPE, env=full, cwd=cwd
+    )
     os.close(slave)
     chunks = []
     while True:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.elf import read_elf
-from layerbuild.interpreters import find_interpreter
+from layerbuild.measure.elf import read_elf
+from layerbuild.util.interpreters import find_interpreter
 
 from ..conftest import make_wheel, run_cli
 from .audit_helpers import compile_so
@@ -49,12 +49,23 @@ def last_line(result) -> str:
 
 # A parent package that uses its speed-up module when installed, and the speed-up module that refuses
 # to be imported first: psycopg and psycopg_binary (psycopg requires psycopg-binary under its extra).
-FASTDB = ("fastdb", "3.0", {"fastdb/__init__.py": "try:\n    import fastdb_binary\nexcept ImportError:\n"
-                                                  "    fastdb_binary = None\n"},
-          ['fastdb-binary==3.0; extra == "binary"'])
-FASTDB_BINARY = ("fastdb-binary", "3.0", {"fastdb_binary/__init__.py": (
-    "import sys\nif 'fastdb' not in sys.modules:\n"
-    "    raise ImportError('the fastdb package should be imported before fastdb_binary')\n")}, [])
+FASTDB = (
+    "fastdb",
+    "3.0",
+    {"fastdb/__init__.py": "try:\n    import fastdb_binary\nexcept ImportError:\n    fastdb_binary = None\n"},
+    ['fastdb-binary==3.0; extra == "binary"'],
+)
+FASTDB_BINARY = (
+    "fastdb-binary",
+    "3.0",
+    {
+        "fastdb_binary/__init__.py": (
+            "import sys\nif 'fastdb' not in sys.modules:\n"
+            "    raise ImportError('the fastdb package should be imported before fastdb_binary')\n"
+        )
+    },
+    [],
+)
 
 
 @needs_311
@@ -72,8 +83,16 @@ def test_a_module_meant_to_load_through_its_package_passes_the_import_check(tmp_
 def test_a_module_whose_error_names_the_package_to_import_first_passes_without_a_dependency(tmp_path, cache_dir):
     """No metadata links the two: the error message naming a top-level module of the layer is enough."""
     core = ("coreplug", "1.0", {"coreplug/__init__.py": "REGISTRY = {}\n"}, [])
-    plugin = ("plugext", "1.0", {"plugext/__init__.py": (
-        "import sys\nif 'coreplug' not in sys.modules:\n    raise RuntimeError('import coreplug before plugext')\n")}, [])
+    plugin = (
+        "plugext",
+        "1.0",
+        {
+            "plugext/__init__.py": (
+                "import sys\nif 'coreplug' not in sys.modules:\n    raise RuntimeError('import coreplug before plugext')\n"
+            )
+        },
+        [],
+    )
     reqs = project(tmp_path, [core, plugin], ["coreplug", "plugext"])
     result = build(reqs, tmp_path / "out")
     assert result.code == 0, result.stderr
@@ -83,12 +102,22 @@ def test_a_module_whose_error_names_the_package_to_import_first_passes_without_a
 
 @needs_311
 def test_a_module_that_fails_even_after_its_package_still_fails_the_build(tmp_path, cache_dir):
-    broken = ("fastdb-binary", "3.0", {"fastdb_binary/__init__.py": (
-        "raise ImportError('the fastdb package should be imported before fastdb_binary, and libfast is missing')\n")}, [])
+    broken = (
+        "fastdb-binary",
+        "3.0",
+        {
+            "fastdb_binary/__init__.py": (
+                "raise ImportError('the fastdb package should be imported before fastdb_binary, and libfast is missing')\n"
+            )
+        },
+        [],
+    )
     reqs = project(tmp_path, [FASTDB, broken], ["fastdb[binary]"])
     result = build(reqs, tmp_path / "out")
     assert result.code == 1
-    assert "fastdb_binary (fastdb-binary) fails: ImportError: the fastdb package should be imported" in last_line(result)
+    assert "fastdb_binary (fastdb-binary) fails: ImportError: the fastdb package should be imported" in last_line(
+        result
+    )
     assert not list((tmp_path / "out").glob("*.zip"))
 
 
@@ -110,8 +139,12 @@ def test_a_failing_module_is_named_with_skip_import_as_the_targeted_way_out(tmp_
 
 @needs_311
 def test_skip_import_from_the_config_file_leaves_the_module_out(tmp_path, cache_dir):
-    reqs = project(tmp_path, [BOOM, PKGA], ["boom", "pkga"],
-                   pyproject='[tool.layerbuild]\nruntime = "python3.11"\nskip-import = ["boom"]\n')
+    reqs = project(
+        tmp_path,
+        [BOOM, PKGA],
+        ["boom", "pkga"],
+        pyproject='[tool.layerbuild]\nruntime = "python3.11"\nskip-import = ["boom"]\n',
+    )
     result = build(reqs, tmp_path / "out")
     assert result.code == 0, result.stderr
     assert json.loads((tmp_path / "out" / REPORT).read_text())["imports_verified"]["skipped_modules"] == ["boom"]
@@ -147,8 +180,12 @@ def test_a_version_clash_names_both_packages_and_a_constraint(tmp_path, cache_di
 
 @needs_311
 def test_a_missing_name_inside_one_package_is_not_called_a_version_clash(tmp_path, cache_dir):
-    own = ("selfbug", "1.0", {"selfbug/__init__.py": "from selfbug.core import missing\n",
-                              "selfbug/core.py": "present = 1\n"}, [])
+    own = (
+        "selfbug",
+        "1.0",
+        {"selfbug/__init__.py": "from selfbug.core import missing\n", "selfbug/core.py": "present = 1\n"},
+        [],
+    )
     reqs = project(tmp_path, [own], ["selfbug"])
     result = build(reqs, tmp_path / "out")
     assert result.code == 1
@@ -157,17 +194,23 @@ def test_a_missing_name_inside_one_package_is_not_called_a_version_clash(tmp_pat
 
 # --- native libraries: build and audit agree -------------------------------------------------------
 
+
 def _native_wheels(tmp_path: Path, dist: str = "userlib", package: str = "userlib", needed: str = "libdep.so.1"):
     """A wheel whose extension is linked to `needed`, a library neither it nor Lambda ships."""
     lib_dir = tmp_path / "lib"
     lib_dir.mkdir(exist_ok=True)
     compile_so(lib_dir, needed, "int lb_dep(void) { return 7; }\n", f"-Wl,-soname,{needed}")
-    so_name = f"_native.cpython-311-x86_64-linux-gnu.so"
-    so = compile_so(lib_dir, so_name, "int lb_dep(void);\nint lb_user(void) { return lb_dep(); }\n",
-                    "-L.", f"-l:{needed}")
+    so_name = "_native.cpython-311-x86_64-linux-gnu.so"
+    so = compile_so(
+        lib_dir, so_name, "int lb_dep(void);\nint lb_user(void) { return lb_dep(); }\n", "-L.", f"-l:{needed}"
+    )
     assert read_elf(so.read_bytes()).needed == (needed,)  # the fixture really links the library
-    return (dist, "1.0", {f"{package}/__init__.py": "", f"{package}/{so_name}": so.read_bytes()}, []), \
-        f"python/{package}/{so_name}"
+    return (
+        dist,
+        "1.0",
+        {f"{package}/__init__.py": "", f"{package}/{so_name}": so.read_bytes()},
+        [],
+    ), f"python/{package}/{so_name}"
 
 
 def test_a_library_lambda_lacks_fails_the_build_and_the_audit_flags_the_same_file(tmp_path, cache_dir):
@@ -214,17 +257,23 @@ def test_a_package_with_a_known_headless_alternative_is_named_in_build_and_audit
 
 # --- test files the build keeps on purpose are no audit finding ------------------------------------
 
-KEEPS_A_TEST_FILE = ("keeper", "1.0", {
-    "keeper/__init__.py": "from keeper.tests.fixtures import SAMPLE\n",
-    "keeper/tests/__init__.py": "",
-    "keeper/tests/fixtures.py": "SAMPLE = 1\n",
-    "keeper/tests/test_keeper.py": "def test():\n    pass\n",
-}, [])
+KEEPS_A_TEST_FILE = (
+    "keeper",
+    "1.0",
+    {
+        "keeper/__init__.py": "from keeper.tests.fixtures import SAMPLE\n",
+        "keeper/tests/__init__.py": "",
+        "keeper/tests/fixtures.py": "SAMPLE = 1\n",
+        "keeper/tests/test_keeper.py": "def test():\n    pass\n",
+    },
+    [],
+)
 
 
 @pytest.mark.parametrize("bytecode", ["alongside", "only"])
-def test_the_audit_does_not_report_test_files_the_build_kept_because_a_module_imports_them(tmp_path, cache_dir,
-                                                                                          bytecode):
+def test_the_audit_does_not_report_test_files_the_build_kept_because_a_module_imports_them(
+    tmp_path, cache_dir, bytecode
+):
     reqs = project(tmp_path, [KEEPS_A_TEST_FILE], ["keeper"])
     result = build(reqs, tmp_path / "out", "--bytecode", bytecode, "--no-verify")
     assert result.code == 0, result.stderr

@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layerbuild.build import default_name
+from layerbuild.build.pipeline import default_name
 from layerbuild.errors import InputError
-from layerbuild.layer_names import check_layer_name, is_layer_name, layer_name_from
+from layerbuild.model.names import check_layer_name, is_layer_name, layer_name_from
 
 
-@pytest.mark.parametrize("bad", ["../x", "a/b", "a\\b", "..", ".", "", ".hidden", "my app", "x" * 141, "api\n",
-                                 "/etc/x", "café"])
+@pytest.mark.parametrize(
+    "bad", ["../x", "a/b", "a\\b", "..", ".", "", ".hidden", "my app", "x" * 141, "api\n", "/etc/x", "café"]
+)
 def test_names_that_are_paths_or_not_lambda_names_are_refused(bad):
     with pytest.raises(InputError, match="layer name"):
         check_layer_name(bad, "--name")

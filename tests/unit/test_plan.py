@@ -8,8 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layerbuild.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
-from layerbuild.plan import FunctionNeeds, Package, PlanError, check_plan, plan_layers
+from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
+from layerbuild.plan.algorithm import plan_layers
+from layerbuild.plan.check import check_plan
+from layerbuild.plan.model import FunctionNeeds, Package, PlanError
+from layerbuild.plan.plan_file import plan_dict
 
 MB = 1_000_000
 
@@ -19,8 +22,14 @@ def pkg(name: str, version: str = "1.0", mb: float = 1.0, zipped_mb: float | Non
     return Package(name, version, unzipped, int((zipped_mb if zipped_mb is not None else mb / 3) * MB))
 
 
-def fn(name: str, *packages: Package, code: int = 10_000, existing: tuple[str, ...] = (),
-       runtime: str = "python3.12", arch: str = "x86_64") -> FunctionNeeds:
+def fn(
+    name: str,
+    *packages: Package,
+    code: int = 10_000,
+    existing: tuple[str, ...] = (),
+    runtime: str = "python3.12",
+    arch: str = "x86_64",
+) -> FunctionNeeds:
     return FunctionNeeds(name, runtime, arch, tuple(packages), code_bytes=code, existing_layers=existing)
 
 
@@ -63,10 +72,12 @@ def test_two_functions_pinning_different_versions_do_not_share_it_and_the_plan_s
 
     pydantic_layers = [layer for layer in plan.layers if "pydantic" in [p.name for p in layer.packages]]
     assert [(layer.functions, layer.packages[0].version) for layer in pydantic_layers] == [
-        (("api",), "1.10.13"), (("etl",), "2.9.2")]
+        (("api",), "1.10.13"),
+        (("etl",), "2.9.2"),
+    ]
     assert layer_with(plan, "requests").functions == ("api", "etl")
     assert [(n.package, n.reason) for n in plan.not_shared] == [("pydantic", "api pins 1.10.13, etl pins 2.9.2")]
-    assert plan.to_dict()["not_shared"] == [{"package": "pydantic", "reason": "api pins 1.10.13, etl pins 2.9.2"}]
+    assert plan_dict(plan)["not_shared"] == [{"package": "pydantic", "reason": "api pins 1.10.13, etl pins 2.9.2"}]
 
 
 def test_functions_on_different_architectures_never_share_a_layer_and_the_plan_says_why():
@@ -81,8 +92,14 @@ def test_functions_on_different_architectures_never_share_a_layer_and_the_plan_s
 def test_a_function_whose_dependencies_alone_exceed_250mb_fails_naming_it_its_size_and_biggest_packages():
     functions = [
         fn("small", pkg("requests", "2.32.3")),
-        fn("ml", pkg("torch", "2.5.1", 180), pkg("scipy", "1.14.1", 60), pkg("numpy", "2.1.3", 30),
-           pkg("requests", "2.32.3"), code=2 * MB),
+        fn(
+            "ml",
+            pkg("torch", "2.5.1", 180),
+            pkg("scipy", "1.14.1", 60),
+            pkg("numpy", "2.1.3", 30),
+            pkg("requests", "2.32.3"),
+            code=2 * MB,
+        ),
     ]
     with pytest.raises(PlanError) as info:
         plan_layers(functions)
@@ -103,7 +120,7 @@ def test_layers_over_50mb_zipped_are_flagged_as_needing_s3():
     plan = plan_layers([fn("a", pkg("big", "1", 150, zipped_mb=60)), fn("b", pkg("small", "1", 1, zipped_mb=0.5))])
     assert layer_with(plan, "big").needs_s3 and layer_with(plan, "big").zipped_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES
     assert not layer_with(plan, "small").needs_s3
-    assert [entry["needs_s3"] for entry in plan.to_dict()["layers"]] == [True, False]
+    assert [entry["needs_s3"] for entry in plan_dict(plan)["layers"]] == [True, False]
 
 
 def _hub_and_spokes(existing: tuple[str, ...] = ()):
@@ -176,16 +193,25 @@ def test_plan_json_follows_the_documented_schema():
     jsonschema = pytest.importorskip("jsonschema")
     plan = plan_layers([fn("api", pkg("requests", "2.32.3")), fn("worker", pkg("requests", "2.32.3"), pkg("x", "1"))])
     schema = {
-        "type": "object", "required": ["schema_version", "layers", "functions", "not_shared"],
+        "type": "object",
+        "required": ["schema_version", "layers", "functions", "not_shared"],
         "properties": {
             "schema_version": {"const": 1},
-            "layers": {"type": "array", "items": {"type": "object", "required": [
-                "name", "packages", "functions", "unzipped_bytes", "zipped_bytes", "needs_s3"]}},
-            "functions": {"type": "array", "items": {"type": "object", "required": ["name", "layers", "unzipped_bytes"]}},
+            "layers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "packages", "functions", "unzipped_bytes", "zipped_bytes", "needs_s3"],
+                },
+            },
+            "functions": {
+                "type": "array",
+                "items": {"type": "object", "required": ["name", "layers", "unzipped_bytes"]},
+            },
             "not_shared": {"type": "array", "items": {"type": "object", "required": ["package", "reason"]}},
         },
     }
-    data = json.loads(json.dumps(plan.to_dict()))
+    data = json.loads(json.dumps(plan_dict(plan)))
     jsonschema.validate(data, schema)
     assert data["layers"][0]["packages"] == ["requests"] and data["layers"][0]["functions"] == ["api", "worker"]
     assert data["functions"][1]["layers"] == ["shared-1", "worker-deps"]

@@ -10,12 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.aws import AwsError, check_regions, explain, retry_config
+from layerbuild.aws.errors import AwsError, explain
+from layerbuild.aws.prune import decide
+from layerbuild.aws.publish.jobs import (
+    Compatibility,
+    LayerJob,
+    LayerZip,
+    PublishOptions,
+    check_request,
+    compatibility_for,
+    read_layer_zip,
+    s3_location,
+)
+from layerbuild.aws.publish.run import publish_layers
+from layerbuild.aws.regions import check_regions
+from layerbuild.aws.session import retry_config
 from layerbuild.errors import InputError
-from layerbuild.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
-from layerbuild.prune import decide
-from layerbuild.publish import (Compatibility, LayerJob, LayerZip, PublishOptions, check_request,
-                                compatibility_for, jobs_from_plan, publish_layers, read_layer_zip, s3_location)
+from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
+from layerbuild.plan.plan_file import read_plan_file
 from tests.conftest import make_wheel
 
 
@@ -93,8 +105,14 @@ def test_flags_win_over_the_zips_name(tmp_path):
 
 
 def test_target_comes_from_the_wheel_tags_when_the_name_has_none(tmp_path):
-    wheel = make_wheel(tmp_path / "w", "fastthing", "1.0", {"fastthing/_c.so": b"\x7fELF"},
-                       tag="cp311-cp311-manylinux_2_17_aarch64", purelib=False)
+    wheel = make_wheel(
+        tmp_path / "w",
+        "fastthing",
+        "1.0",
+        {"fastthing/_c.so": b"\x7fELF"},
+        tag="cp311-cp311-manylinux_2_17_aarch64",
+        purelib=False,
+    )
     files = {f"python/{n}": zipfile.ZipFile(wheel).read(n) for n in zipfile.ZipFile(wheel).namelist()}
     path = _zip(tmp_path / "layer.zip", files)
     compat = compatibility_for(read_layer_zip(path))
@@ -129,8 +147,9 @@ def test_bad_permissions_names_and_ssm_parameter_are_refused(tmp_path):
     with pytest.raises(InputError, match="not valid for Lambda"):
         check_request([_job(layer, "my layer")], PublishOptions(regions=("eu-west-1",)))
     with pytest.raises(InputError, match="must contain {layer}"):
-        check_request([_job(layer, "a"), _job(layer, "b")], PublishOptions(regions=("eu-west-1",),
-                                                                             ssm_parameter="/layers/arn"))
+        check_request(
+            [_job(layer, "a"), _job(layer, "b")], PublishOptions(regions=("eu-west-1",), ssm_parameter="/layers/arn")
+        )
     with pytest.raises(InputError, match="named twice"):
         check_request([_job(layer)], PublishOptions(regions=("eu-west-1", "eu-west-1")))
 
@@ -145,26 +164,36 @@ def test_unknown_region_is_refused_with_one_line():
 
 def test_retries_are_botocores_standard_mode_unless_the_user_chose_another():
     assert retry_config({}, env={}) == {"mode": "standard", "total_max_attempts": 8}
-    assert retry_config({}, env={"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "3"}) == \
-        {"mode": "adaptive", "total_max_attempts": 3}
-    assert retry_config({"retry_mode": "legacy", "max_attempts": "5"}, env={}) == \
-        {"mode": "legacy", "total_max_attempts": 5}
+    assert retry_config({}, env={"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "3"}) == {
+        "mode": "adaptive",
+        "total_max_attempts": 3,
+    }
+    assert retry_config({"retry_mode": "legacy", "max_attempts": "5"}, env={}) == {
+        "mode": "legacy",
+        "total_max_attempts": 5,
+    }
 
 
 def _client_error(code: str, message: str = "", status: int = 400):
     from botocore.exceptions import ClientError
 
-    return ClientError({"Error": {"Code": code, "Message": message},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "PublishLayerVersion")
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "PublishLayerVersion",
+    )
 
 
 def test_aws_refusals_become_one_line_naming_region_and_action():
-    denied = explain(_client_error("AccessDeniedException", "User: x is not authorized", 403), "eu-west-1",
-                     "publishing layer api")
+    denied = explain(
+        _client_error("AccessDeniedException", "User: x is not authorized", 403), "eu-west-1", "publishing layer api"
+    )
     assert isinstance(denied, AwsError) and denied.exit_code == 2
     assert str(denied).startswith("access denied (AccessDeniedException) in eu-west-1: publishing layer api")
-    expired = explain(_client_error("ExpiredTokenException", "The security token included in the request is expired",
-                                    403), "us-east-1", "reading")
+    expired = explain(
+        _client_error("ExpiredTokenException", "The security token included in the request is expired", 403),
+        "us-east-1",
+        "reading",
+    )
     assert "credentials are expired or invalid" in str(expired)
     throttled = explain(_client_error("TooManyRequestsException", "Rate exceeded", 429), "us-east-1", "publishing")
     assert "even after retries" in str(throttled)
@@ -196,16 +225,37 @@ def test_plan_layers_come_from_the_build_plan_and_zips_resolve_next_to_it(tmp_pa
     out.mkdir()
     (out / "api-python3.12-x86_64.zip").write_bytes(b"")
     plan = out / "plan.json"
-    plan.write_text(json.dumps({"schema_version": 1, "layers": [
-        {"name": "api", "zip": "api-python3.12-x86_64.zip", "runtime": "python3.12", "arch": "x86_64"}]}))
-    assert jobs_from_plan(plan) == [("api", out / "api-python3.12-x86_64.zip", "python3.12", "x86_64")]
+    plan.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "layers": [
+                    {"name": "api", "zip": "api-python3.12-x86_64.zip", "runtime": "python3.12", "arch": "x86_64"}
+                ],
+            }
+        )
+    )
+    assert read_plan_file(plan) == [("api", out / "api-python3.12-x86_64.zip", "python3.12", "x86_64")]
     # A plan whose output folder was moved (a CI artifact): the absolute "zip" is gone, "zip_name" is next to it.
-    plan.write_text(json.dumps({"schema_version": 1, "layers": [
-        {"name": "api", "zip": "/gone/dist/api-python3.12-x86_64.zip", "zip_name": "api-python3.12-x86_64.zip",
-         "runtime": "python3.12", "arch": "x86_64"}]}))
-    assert jobs_from_plan(plan)[0][1] == out / "api-python3.12-x86_64.zip"
+    plan.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "layers": [
+                    {
+                        "name": "api",
+                        "zip": "/gone/dist/api-python3.12-x86_64.zip",
+                        "zip_name": "api-python3.12-x86_64.zip",
+                        "runtime": "python3.12",
+                        "arch": "x86_64",
+                    }
+                ],
+            }
+        )
+    )
+    assert read_plan_file(plan)[0][1] == out / "api-python3.12-x86_64.zip"
     with pytest.raises(InputError, match="run `layerbuild build --config …` first"):
-        jobs_from_plan(tmp_path / "missing" / "plan.json")
+        read_plan_file(tmp_path / "missing" / "plan.json")
     plan.write_text("{}")
     with pytest.raises(InputError, match="not a layerbuild plan"):
-        jobs_from_plan(plan)
+        read_plan_file(plan)

@@ -6,17 +6,20 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from layerbuild.inventory import UNOWNED, inventory_of
-from layerbuild.layer_report import report_for_path
-from layerbuild.package import write_layer_zip
-from layerbuild.removal import Removal, SlimResult
+from layerbuild.measure.inventory import inventory_of
+from layerbuild.measure.target_detect import detect_target
+from layerbuild.model.inventory import UNOWNED
+from layerbuild.model.removals import Removal
+from layerbuild.model.report import removed_rows
 from layerbuild.report import FORMATS, get_format
-from layerbuild.report.markdown import MAX_CHARS
-from layerbuild.target_detect import detect_target
+from layerbuild.report.assemble import report_for_path
+from layerbuild.report.formats.markdown import MAX_CHARS
+from layerbuild.zip.writer import write_layer_zip
 
 from ..conftest import ROOT, make_wheel, run_cli
 
@@ -40,11 +43,16 @@ def _layer_of_150(tmp_path: Path) -> Path:
     for i in range(150):
         name = f"package-with-a-rather-long-descriptive-name-number-{i:03d}"
         mod = name.replace("-", "_")
-        _fake_dist(site, name, f"{i}.0.{i}", {
-            f"{mod}/__init__.py": b"x = 1\n" * (i + 1),
-            f"{mod}/tests/test_{mod}.py": b"def test(): pass\n" * 3,
-            f"{mod}/__pycache__/__init__.cpython-311.pyc": b"\0" * 40,
-        })
+        _fake_dist(
+            site,
+            name,
+            f"{i}.0.{i}",
+            {
+                f"{mod}/__init__.py": b"x = 1\n" * (i + 1),
+                f"{mod}/tests/test_{mod}.py": b"def test(): pass\n" * 3,
+                f"{mod}/__pycache__/__init__.cpython-311.pyc": b"\0" * 40,
+            },
+        )
     for j in range(300):  # hand-copied files no dist-info owns
         (site / "vendored" / f"file_{j:03d}|<b>odd</b>.py").parent.mkdir(parents=True, exist_ok=True)
         (site / "vendored" / f"file_{j:03d}|<b>odd</b>.py").write_bytes(b"y = 2\n" * (j + 1))
@@ -54,11 +62,14 @@ def _layer_of_150(tmp_path: Path) -> Path:
 def test_markdown_report_of_a_150_package_layer_stays_under_65000_characters(tmp_path):
     layer = _layer_of_150(tmp_path)
     report = report_for_path(layer, runtime="python3.11", arch="x86_64", measure=False)
-    removals = tuple(Removal(rule, f"package-with-a-rather-long-descriptive-name-number-{i:03d}", f"x/{i}", 10 * i)
-                     for i in range(150) for rule in ("tests", "docs", "stubs"))
+    removals = tuple(
+        Removal(rule, f"package-with-a-rather-long-descriptive-name-number-{i:03d}", f"x/{i}", 10 * i)
+        for i in range(150)
+        for rule in ("tests", "docs", "stubs")
+    )
     from dataclasses import replace
 
-    report = replace(report, removed=SlimResult(removals), removed_known=True)
+    report = replace(report, removed=removed_rows(removals), removed_known=True)
     text = get_format("markdown").render(report)
     assert len(text) < MAX_CHARS == 65_000
     assert len([d for d in report.inventory.distributions if d.name != UNOWNED]) == 150
@@ -70,14 +81,17 @@ def test_markdown_report_of_a_150_package_layer_stays_under_65000_characters(tmp
 
 
 def test_markdown_stays_under_the_limit_even_with_thousands_of_packages_and_removals(tmp_path):
-    from layerbuild.inventory import DistSize, Inventory
-    from layerbuild.report.model import LayerReport
+    from layerbuild.model.inventory import DistSize, Inventory
+    from layerbuild.model.report import LayerReport
 
-    dists = tuple(DistSize(name="n" * 200 + str(i), version="1" * 100, unzipped_bytes=i, zipped_bytes=i, files=1)
-                  for i in range(5000))
+    dists = tuple(
+        DistSize(name="n" * 200 + str(i), version="1" * 100, unzipped_bytes=i, zipped_bytes=i, files=1)
+        for i in range(5000)
+    )
     removals = tuple(Removal("r" * 200, "p" * 200 + str(i), "x", i) for i in range(5000))
-    report = LayerReport(inventory=Inventory(root="x", distributions=dists, files=()), target=None,
-                         removed=SlimResult(removals))
+    report = LayerReport(
+        inventory=Inventory(root="x", distributions=dists, files=()), target=None, removed=removed_rows(removals)
+    )
     assert len(get_format("markdown").render(report)) < MAX_CHARS
 
 
@@ -206,19 +220,21 @@ def test_build_report_beside_the_zip_supplies_what_was_removed(tmp_path):
     site = tmp_path / "tree"
     _fake_dist(site, "purelib", "1.0", {"purelib/__init__.py": b"a = 1\n"})
     zip_path = write_layer_zip(site, tmp_path / "lib-python3.12-x86_64.zip")
-    from layerbuild.package import sha256_file
+    from layerbuild.zip.writer import sha256_file
 
-    sidecar = {"layer": {"sha256": sha256_file(zip_path)},
-               "removed": [{"rule": "tests", "package": "purelib", "files": 3, "bytes": 1234}],
-               "bytecode": {"mode": "alongside", "python": "3.12.1"}}
+    sidecar = {
+        "layer": {"sha256": sha256_file(zip_path)},
+        "removed": [{"rule": "tests", "package": "purelib", "files": 3, "bytes": 1234}],
+        "bytecode": {"mode": "alongside", "python": "3.12.1"},
+    }
     (tmp_path / "lib-python3.12-x86_64.report.json").write_text(json.dumps(sidecar))
     report = report_for_path(zip_path, measure=False)
-    assert report.removed_summary() == sidecar["removed"] and report.bytecode_mode == "alongside"
+    assert [asdict(r) for r in report.removed] == sidecar["removed"] and report.bytecode_mode == "alongside"
     assert "1.2 KB" in get_format("html").render(report)
     # A report.json for other bytes is ignored.
     sidecar["layer"]["sha256"] = "0" * 64
     (tmp_path / "lib-python3.12-x86_64.report.json").write_text(json.dumps(sidecar))
-    assert report_for_path(zip_path, measure=False).removed_summary() == []
+    assert report_for_path(zip_path, measure=False).removed == ()
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from layerbuild.interpreters import SEARCH_PATH_ENV, find_interpreter
+from layerbuild.util.interpreters import SEARCH_PATH_ENV, find_interpreter
 
 from ..conftest import make_wheel, run_cli
 
@@ -25,8 +25,15 @@ def project(tmp_path: Path, wheels: list[tuple[str, dict, list[str]]], top: list
     return reqs
 
 
-PKGA = ("pkga", {"pkga/__init__.py": "from . import helper\nVALUE = helper.X\n", "pkga/helper.py": "X = 1\n",
-                 "pkga/tests/test_pkga.py": "def test():\n    pass\n"}, [])
+PKGA = (
+    "pkga",
+    {
+        "pkga/__init__.py": "from . import helper\nVALUE = helper.X\n",
+        "pkga/helper.py": "X = 1\n",
+        "pkga/tests/test_pkga.py": "def test():\n    pass\n",
+    },
+    [],
+)
 
 
 def build(reqs: Path, out: Path, *args: str, env: dict | None = None):
@@ -90,8 +97,13 @@ def test_runtime_provided_packages_the_layer_dropped_are_importable_after_it(tmp
     assert not any(n.startswith("python/boto3") for n in names)
     report = json.loads((tmp_path / "out" / "proj-python3.11-x86_64.report.json").read_text())
     assert any(r["rule"] == "runtime-provided" and r["package"] == "boto3" for r in report["removed"])
-    assert report["imports_verified"] == {"python": report["bytecode"]["python"], "skipped": None, "modules": 1,
-                                          "failures": [], "warnings": []}
+    assert report["imports_verified"] == {
+        "python": report["bytecode"]["python"],
+        "skipped": None,
+        "modules": 1,
+        "failures": [],
+        "warnings": [],
+    }
 
 
 @needs_311
@@ -112,8 +124,9 @@ def test_a_layer_for_a_runtime_whose_interpreter_is_absent_contains_no_pyc_at_al
     reqs = project(tmp_path, [("pkga", shipped, [])], ["pkga"])
     empty = tmp_path / "no-pythons"
     empty.mkdir()
-    result = run_cli("build", str(reqs), "--runtime", "python3.12", "-o", str(tmp_path / "out"),
-                     env={SEARCH_PATH_ENV: str(empty)})
+    result = run_cli(
+        "build", str(reqs), "--runtime", "python3.12", "-o", str(tmp_path / "out"), env={SEARCH_PATH_ENV: str(empty)}
+    )
     assert result.code == 0, result.stderr
     names = zipfile.ZipFile(tmp_path / "out" / "proj-python3.12-x86_64.zip").namelist()
     assert "python/pkga/helper.py" in names
@@ -121,4 +134,8 @@ def test_a_layer_for_a_runtime_whose_interpreter_is_absent_contains_no_pyc_at_al
     assert "no Python 3.12 interpreter found: the layer ships no .pyc" in result.stderr
     assert "import smoke test skipped: no Python 3.12 interpreter here" in result.stderr
     report = json.loads((tmp_path / "out" / "proj-python3.12-x86_64.report.json").read_text())
-    assert {k: report["bytecode"][k] for k in ("mode", "python", "pyc_files")} == {"mode": "none", "python": None, "pyc_files": 0}
+    assert {k: report["bytecode"][k] for k in ("mode", "python", "pyc_files")} == {
+        "mode": "none",
+        "python": None,
+        "pyc_files": 0,
+    }

@@ -30,8 +30,11 @@ def folder_with_specials(tmp_path) -> tuple[Path, dict[str, str]]:
     os.mkfifo(site / "tinypkg-1.0.dist-info" / "INSTALLER")  # even inside a dist-info
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(site / "agent.sock"))
-    expected = {"python/tinypkg/pipe.py": "fifo", "python/tinypkg-1.0.dist-info/INSTALLER": "fifo",
-                "python/agent.sock": "socket"}
+    expected = {
+        "python/tinypkg/pipe.py": "fifo",
+        "python/tinypkg-1.0.dist-info/INSTALLER": "fifo",
+        "python/agent.sock": "socket",
+    }
     try:
         os.mknod(site / "null", stat.S_IFCHR | 0o600, os.makedev(1, 3))
         expected["python/null"] = "character device"

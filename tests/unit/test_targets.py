@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from layerbuild.errors import InputError
-from layerbuild.targets import RUNTIMES, Target, parse_target_from_name
+from layerbuild.model.target import RUNTIMES, Target, parse_target_from_name
 
 
 def test_every_runtime_has_both_architectures_and_its_glibc():
@@ -69,14 +69,17 @@ def test_supported_tags_are_the_real_runtimes_tag_sets_recorded_by_pants(runtime
     assert Target(runtime, arch).supported_tags == real
 
 
-@pytest.mark.parametrize("runtime,arch,wheel,ok", [
-    # A 2_24 or 2_26 wheel runs on AL2's glibc 2.26 (uv's manylinux_2_17 platform never offers them);
-    # a 2_27/2_28 one does not, even when uv's 2_28 platform offers it.
-    ("python3.11", "x86_64", "pandas-3.1.1-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl", True),
-    ("python3.11", "arm64", "duckdb-1.5.6-cp311-cp311-manylinux_2_26_aarch64.whl", True),
-    ("python3.11", "x86_64", "numpy-2.4.6-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", False),
-    ("python3.10", "arm64", "x-1.0-cp310-cp310-manylinux_2_28_aarch64.whl", False),
-])
+@pytest.mark.parametrize(
+    "runtime,arch,wheel,ok",
+    [
+        # A 2_24 or 2_26 wheel runs on AL2's glibc 2.26 (uv's manylinux_2_17 platform never offers them);
+        # a 2_27/2_28 one does not, even when uv's 2_28 platform offers it.
+        ("python3.11", "x86_64", "pandas-3.1.1-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl", True),
+        ("python3.11", "arm64", "duckdb-1.5.6-cp311-cp311-manylinux_2_26_aarch64.whl", True),
+        ("python3.11", "x86_64", "numpy-2.4.6-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl", False),
+        ("python3.10", "arm64", "x-1.0-cp310-cp310-manylinux_2_28_aarch64.whl", False),
+    ],
+)
 def test_wheels_between_manylinux2014_and_2_28_are_judged_by_the_runtimes_glibc(runtime, arch, wheel, ok):
     assert Target(runtime, arch).accepts(wheel) is ok
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from layerbuild.audit import audit_package, settings_from
-from layerbuild.elf import read_elf
-from layerbuild.targets import Target
-from layerbuild.verify import binary_kind, verify_package
+from layerbuild.audit.run import audit_package
+from layerbuild.audit.settings import settings_from
+from layerbuild.measure.elf import read_elf
+from layerbuild.model.target import Target
+from layerbuild.verify.native import binary_kind, verify_package
 from tests.conftest import run_cli
 from tests.unit.audit_helpers import FCNTL64_SOURCE, aarch64_elf, compile_so, layer_zip, wheel
 
@@ -18,8 +19,14 @@ def _glibc_228_layer(tmp_path, name="native-python3.11-x86_64.zip"):
     so = compile_so(tmp_path, SO_NAME, FCNTL64_SOURCE)
     info = read_elf(so.read_bytes())
     assert info is not None and info.glibc_needed == (2, 28), info  # the fixture really needs GLIBC_2.28
-    whl = wheel(tmp_path, "flags", "1.0", {"flags/__init__.py": "", f"flags/{SO_NAME}": so.read_bytes()},
-                tag="cp311-cp311-linux_x86_64", purelib=False)
+    whl = wheel(
+        tmp_path,
+        "flags",
+        "1.0",
+        {"flags/__init__.py": "", f"flags/{SO_NAME}": so.read_bytes()},
+        tag="cp311-cp311-linux_x86_64",
+        purelib=False,
+    )
     return layer_zip(tmp_path / name, [whl])
 
 
@@ -43,9 +50,19 @@ def test_the_same_so_passes_on_python312_whose_glibc_is_2_34(tmp_path):
 def test_an_aarch64_so_in_an_x86_64_layer_is_reported(tmp_path):
     header = aarch64_elf()
     assert read_elf(header).machine == "aarch64"
-    zip_path = layer_zip(tmp_path / "mixed-python3.12-x86_64.zip", [
-        wheel(tmp_path, "fast", "1.0", {"fast/__init__.py": "", "fast/_speedups.abi3.so": header},
-              tag="cp312-abi3-manylinux_2_17_aarch64", purelib=False)])
+    zip_path = layer_zip(
+        tmp_path / "mixed-python3.12-x86_64.zip",
+        [
+            wheel(
+                tmp_path,
+                "fast",
+                "1.0",
+                {"fast/__init__.py": "", "fast/_speedups.abi3.so": header},
+                tag="cp312-abi3-manylinux_2_17_aarch64",
+                purelib=False,
+            )
+        ],
+    )
     r = run_cli("audit", str(zip_path), "--format", "json")
     assert r.code == 1
     found = [f for f in json.loads(r.stdout)["findings"] if f["rule"] == "LB301"]
@@ -57,17 +74,33 @@ def test_an_aarch64_so_in_an_x86_64_layer_is_reported(tmp_path):
 
 def test_a_library_neither_shipped_nor_in_the_base_image_is_reported(tmp_path):
     dep = compile_so(tmp_path, "libdep.so.1", "int lb_dep(void) { return 7; }\n", "-Wl,-soname,libdep.so.1")
-    user = compile_so(tmp_path, "_user.abi3.so", "int lb_dep(void);\nint lb_user(void) { return lb_dep(); }\n",
-                      "-L.", "-l:libdep.so.1")
+    user = compile_so(
+        tmp_path,
+        "_user.abi3.so",
+        "int lb_dep(void);\nint lb_user(void) { return lb_dep(); }\n",
+        "-L.",
+        "-l:libdep.so.1",
+    )
     assert read_elf(user.read_bytes()).needed == ("libdep.so.1",)
     target = Target("python3.12", "x86_64")
-    alone = layer_zip(tmp_path / "alone.zip", [wheel(tmp_path / "a", "user", "1.0", {"user/_user.abi3.so": user.read_bytes()})])
+    alone = layer_zip(
+        tmp_path / "alone.zip", [wheel(tmp_path / "a", "user", "1.0", {"user/_user.abi3.so": user.read_bytes()})]
+    )
     found = verify_package(alone, target)
     assert [(f.rule, f.file) for f in found] == [("LB303", "python/user/_user.abi3.so")]
     assert "libdep.so.1" in found[0].message and "Amazon Linux 2023" in found[0].message
     # Shipped beside it (as auditwheel vendors into `user.libs/`), it is found.
-    vendored = layer_zip(tmp_path / "vendored.zip", [wheel(tmp_path / "b", "user", "1.0", {
-        "user/_user.abi3.so": user.read_bytes(), "user.libs/libdep.so.1": dep.read_bytes()})])
+    vendored = layer_zip(
+        tmp_path / "vendored.zip",
+        [
+            wheel(
+                tmp_path / "b",
+                "user",
+                "1.0",
+                {"user/_user.abi3.so": user.read_bytes(), "user.libs/libdep.so.1": dep.read_bytes()},
+            )
+        ],
+    )
     assert verify_package(vendored, target) == []
     # Shipped by another layer of the function, it is found too.
     assert verify_package(alone, target, shipped=["lib/libdep.so.1"]) == []
@@ -90,17 +123,31 @@ def test_macos_and_windows_binaries_are_reported(tmp_path):
     pe[0x80:0x84] = b"PE\0\0"
     assert binary_kind("x.dylib", macho) == "macho" and binary_kind("x.pyd", bytes(pe)) == "pe"
     assert binary_kind("Foo.class", b"\xca\xfe\xba\xbe" + bytes(4)) is None  # Java, not a fat Mach-O
-    zip_path = layer_zip(tmp_path / "foreign-python3.12-x86_64.zip", [wheel(tmp_path, "mixed", "1.0", {
-        "mixed/__init__.py": "",
-        "mixed/_core.cpython-312-darwin.so": macho,  # a macOS extension module named like a Linux one
-        "mixed/_core.cp312-win_amd64.pyd": bytes(pe),
-        "mixed/launcher.exe": bytes(pe),
-    })])
-    result = audit_package(zip_path, target=Target("python3.12", "x86_64"), target_source="flags",
-                           settings=settings_from({}, None, None))
+    zip_path = layer_zip(
+        tmp_path / "foreign-python3.12-x86_64.zip",
+        [
+            wheel(
+                tmp_path,
+                "mixed",
+                "1.0",
+                {
+                    "mixed/__init__.py": "",
+                    "mixed/_core.cpython-312-darwin.so": macho,  # a macOS extension module named like a Linux one
+                    "mixed/_core.cp312-win_amd64.pyd": bytes(pe),
+                    "mixed/launcher.exe": bytes(pe),
+                },
+            )
+        ],
+    )
+    result = audit_package(
+        zip_path, target=Target("python3.12", "x86_64"), target_source="flags", settings=settings_from({}, None, None)
+    )
     foreign = {f.file: f for f in result.findings if f.rule == "LB304"}
-    assert set(foreign) == {"python/mixed/_core.cpython-312-darwin.so", "python/mixed/_core.cp312-win_amd64.pyd",
-                            "python/mixed/launcher.exe"}
+    assert set(foreign) == {
+        "python/mixed/_core.cpython-312-darwin.so",
+        "python/mixed/_core.cp312-win_amd64.pyd",
+        "python/mixed/launcher.exe",
+    }
     assert foreign["python/mixed/_core.cpython-312-darwin.so"].severity == "error"
     assert "macOS" in foreign["python/mixed/_core.cpython-312-darwin.so"].message
     assert foreign["python/mixed/launcher.exe"].severity == "warning"

@@ -11,15 +11,15 @@ import os
 import zipfile
 from pathlib import Path
 
+from layerbuild.zip.writer import write_layer_zip
 from tests.conftest import make_wheel, run_cli
-
-from layerbuild.package import write_layer_zip
 
 
 def _tree(root: Path, wheels: Path) -> Path:
     """A small site folder: one real wheel's files (RECORD included) unpacked, and a loose module."""
-    wheel = make_wheel(wheels, "sizepkg", "1.0",
-                       {"sizepkg/__init__.py": "X = 1\n" * 200, "sizepkg/data.bin": os.urandom(20_000)})
+    wheel = make_wheel(
+        wheels, "sizepkg", "1.0", {"sizepkg/__init__.py": "X = 1\n" * 200, "sizepkg/data.bin": os.urandom(20_000)}
+    )
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(root)
     (root / "loose.py").write_text("Y = 2\n")
@@ -27,8 +27,15 @@ def _tree(root: Path, wheels: Path) -> Path:
 
 
 def _report(path: Path, tmp_path: Path) -> dict:
-    result = run_cli("-q", "report", str(path), "--no-measure", "--format", "json",
-                     env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")})
+    result = run_cli(
+        "-q",
+        "report",
+        str(path),
+        "--no-measure",
+        "--format",
+        "json",
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
     assert result.code == 0, result.stderr
     return json.loads(result.stdout)
 

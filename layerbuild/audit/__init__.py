@@ -1,0 +1,1 @@
+"""Budgets and checks over a layer, findings and exit codes."""

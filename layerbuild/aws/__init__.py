@@ -1,0 +1,1 @@
+"""AWS: sessions and regions, publishing layer versions, pruning old ones."""

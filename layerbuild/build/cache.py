@@ -1,0 +1,103 @@
+"""Content-addressed build cache: an unchanged rebuild copies the stored layer instead of rebuilding.
+
+Key = hash of the lock (pins and hashes), the target, the build options and the layerbuild version.
+An entry is a folder `builds/<key>/` holding `layer.zip` and `entry.json` (its `model.BuildRecord`). It
+is written in a private temporary folder and renamed into place in one step, so readers only ever see
+complete entries; a killed build leaves at most a stale temporary folder, which is swept later.
+A read re-checks the zip's sha256 and drops an entry that does not match or whose record is unreadable
+(another schema).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layerbuild import __version__
+from layerbuild.model.build_record import BuildRecord
+from layerbuild.util.cachedir import cache_root, pid_alive
+
+_STALE_TMP_SECONDS = 6 * 3600
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    payload = json.dumps({"layerbuild": __version__, **parts}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    key: str
+    zip_path: Path
+    record: BuildRecord
+
+
+class BuildCache:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or cache_root()
+
+    def _entry_dir(self, key: str) -> Path:
+        return self.root / "builds" / key[:2] / key
+
+    def get(self, key: str) -> CacheEntry | None:
+        entry = self._entry_dir(key)
+        meta_path, zip_path = entry / "entry.json", entry / "layer.zip"
+        try:
+            text = meta_path.read_text()
+        except OSError:
+            return None
+        from layerbuild.zip.writer import sha256_file
+
+        try:
+            record = BuildRecord.from_json(text)
+            ok = zip_path.is_file() and sha256_file(zip_path) == record.sha256
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            shutil.rmtree(entry, ignore_errors=True)  # corrupt, tampered or of another schema: rebuild
+            return None
+        return CacheEntry(key, zip_path, record)
+
+    def staging(self) -> Path:
+        """A private folder for building an entry; pass it to `commit`."""
+        tmp = self.root / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        self._sweep(tmp)
+        return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=tmp))
+
+    def commit(self, key: str, staged: Path, record: BuildRecord) -> CacheEntry:
+        """Publish `staged/layer.zip` with `record` as the entry for `key`, atomically."""
+        (staged / "entry.json").write_text(record.to_json())
+        final = self._entry_dir(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(staged, final)
+        except OSError:
+            # Another build of the same key won the race: its entry is as good as ours.
+            shutil.rmtree(staged, ignore_errors=True)
+            if self.get(key) is None:
+                shutil.rmtree(final, ignore_errors=True)
+                raise
+        return CacheEntry(key, final / "layer.zip", record)
+
+    def _sweep(self, tmp: Path) -> None:
+        now = time.time()
+        for child in tmp.iterdir():
+            try:
+                pid = int(child.name.split("-", 1)[0])
+            except ValueError:
+                pid = -1
+            alive = pid > 0 and pid_alive(pid)
+            try:
+                old = now - child.stat().st_mtime > _STALE_TMP_SECONDS
+            except OSError:
+                continue
+            if not alive or old:
+                shutil.rmtree(child, ignore_errors=True)

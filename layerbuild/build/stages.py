@@ -1,0 +1,114 @@
+"""The stages of a build, each of one shape: `(tree, context) -> result`.
+
+Each adapts one stage package (slim/, bytecode/, verify/, zip/) to the build: it reads what it needs from
+the `BuildContext` and works on the staging tree's `TreeIndex`, which it keeps up to date. pipeline.py
+runs them in order.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layerbuild.build.context import BuildContext
+from layerbuild.bytecode.compile import BytecodeResult
+from layerbuild.model.removals import Removals
+from layerbuild.tree.index import TreeIndex
+from layerbuild.util.progress import step
+from layerbuild.verify.results import SmokeResult
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    purpose: str
+    run: Callable[[TreeIndex, BuildContext], Any]
+
+
+@dataclass(frozen=True)
+class ZipResult:
+    path: Path
+    sha256: str
+
+
+def install(context: BuildContext) -> TreeIndex:
+    """Install the lock into the staging folder, then index it: the build's one walk of the tree."""
+    with step(f"Installing {len(context.lock.pins)} packages ({context.installer.name})"):
+        context.installer.install(context.lock, context.target, context.tree_dir)
+    return TreeIndex.of(context.tree_dir)
+
+
+def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
+    from layerbuild.facts.runtime_packages import REMOVAL_RULE
+    from layerbuild.verify.smoke import set_aside
+
+    if not context.runtime_provided:
+        return Removals()
+    dists = [d for d in tree.distributions if d.name in context.runtime_provided]
+    if context.options.verify:  # the smoke test imports them after the layer, as Lambda's path does
+        set_aside(tree.root, dists, context.runtime_dir)
+    return tree.remove_distributions(dists, REMOVAL_RULE)
+
+
+def slim(tree: TreeIndex, context: BuildContext) -> Removals:
+    from layerbuild.slim.apply import slim_layer
+
+    settings = context.settings
+    return slim_layer(tree, context.options.slim, settings.keep, settings.drop)
+
+
+def compile_bytecode(tree: TreeIndex, context: BuildContext) -> BytecodeResult:
+    from layerbuild.bytecode.compile import add_bytecode
+    from layerbuild.bytecode.compilers import choose_compiler
+
+    settings = context.settings
+    compiler = choose_compiler(context.installer.compiler(context.target), settings.python, settings.python_version)
+    return add_bytecode(tree, context.target, context.options.bytecode, compiler, max_unzipped=settings.max_unzipped)
+
+
+def true_records(tree: TreeIndex, context: BuildContext) -> None:
+    tree.drop_missing_rows()
+
+
+def check_native(tree: TreeIndex, context: BuildContext) -> None:
+    """The audit's native checks: what it calls an error fails the build too."""
+    if not context.options.verify:
+        return
+    from layerbuild.verify.native_build import check_build_tree, raise_on_native_errors
+
+    with step("Checking native libraries against the Lambda base image"):
+        native = check_build_tree(tree, context.target, context.options.audit_config)
+    raise_on_native_errors(native, context.target)
+
+
+def check_imports(tree: TreeIndex, context: BuildContext) -> SmokeResult:
+    if not context.options.verify:
+        return SmokeResult(None, skipped="--no-verify")
+    from layerbuild.verify.imports import verify_imports
+
+    settings = context.settings
+    # The runtime-provided packages set aside before their removal: on sys.path after the layer.
+    runtime_dists = tuple(tree.removed_distributions) if context.runtime_dir.is_dir() else ()
+    result = verify_imports(
+        tree,
+        context.target,
+        settings.python,
+        settings.python_version,
+        context.runtime_dir,
+        runtime_dists,
+        skip=context.options.skip_import,
+    )
+    shutil.rmtree(context.runtime_dir, ignore_errors=True)
+    return result
+
+
+def write_zip(tree: TreeIndex, context: BuildContext) -> ZipResult:
+    from layerbuild.zip.writer import sha256_file, write_layer_zip
+
+    with step("Writing the layer zip"):
+        path = write_layer_zip(tree.root, context.zip_path, files=tree.files())
+    shutil.rmtree(tree.root, ignore_errors=True)  # the work folder becomes the cache entry: zip and record only
+    return ZipResult(path, sha256_file(path))

@@ -1,0 +1,1 @@
+"""Unchecked-hash .pyc compiled by an interpreter of the target's minor version."""

@@ -1,0 +1,116 @@
+"""The compiler seam: who writes the .pyc, behind a tiny protocol so the build container can do it.
+
+    class Compiler(Protocol):
+        def version(self) -> str: ...                            # "3.11.7"
+        def compile(self, tree: Path, sourceless: bool) -> None: ...
+
+`LocalCompiler(python)` runs `python -m compileall` on this machine. `choose_compiler` picks one: an
+installer that owns a Python of the target's version (the Docker build image) offers it through
+`Installer.compiler(target)`, which wins; otherwise the interpreter of the target's minor version the
+build found once (`util.interpreters.find_interpreter`: PATH, pyenv, uv; `LAYERBUILD_PYTHON_SEARCH_PATH`
+restricts the search). A compiler must write byte-identical output for the same tree (fixed
+PYTHONHASHSEED, `co_filename` under /opt/python, never a path of the build machine) and must not touch
+files other than .py/.pyc.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from layerbuild.errors import EnvironmentProblem
+from layerbuild.util.interpreters import interpreter_version
+
+# Where Lambda mounts a layer's python/ folder: the file name compiled into each code object, so
+# tracebacks read like Lambda's and the bytes never depend on the build machine's folders.
+LAMBDA_LAYER_PATH = "/opt/python"
+
+
+@runtime_checkable
+class Compiler(Protocol):
+    def version(self) -> str:
+        """The full version of the Python that compiles ("3.11.7")."""
+
+    def compile(self, tree: Path, sourceless: bool) -> None:
+        """Compile every .py under `tree` (not `*.dist-info`) to unchecked-hash .pyc.
+
+        `sourceless`: write `mod.pyc` next to `mod.py` (legacy layout) instead of `__pycache__/`;
+        removing the sources is the caller's job. Raises a LayerbuildError when compiling cannot run;
+        a file with a syntax error is left uncompiled (it cannot be imported either).
+        """
+
+
+class LocalCompiler:
+    """Compiles with an interpreter on this machine (`python -m compileall`)."""
+
+    def __init__(self, python: Path, version: str | None = None) -> None:
+        self.python = Path(python)
+        self._version = version or None
+
+    def version(self) -> str:
+        if self._version is None:
+            self._version = interpreter_version(self.python)
+        return self._version
+
+    def compile(self, tree: Path, sourceless: bool, files: list[str] | None = None) -> None:
+        """As Compiler.compile; `files` (relative to `tree`) limits it to those sources."""
+        root = str(tree.resolve())
+        args = [
+            str(self.python),
+            "-m",
+            "compileall",
+            "-q",
+            "-j0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            root,
+            "-p",
+            LAMBDA_LAYER_PATH,
+            "-x",
+            r"[.]dist-info/",
+        ]
+        if sourceless:
+            args.append("-b")
+        # -j0: one worker per core. Output is the same whatever the worker count or order (checked by
+        # tests/unit/bytecode/test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env["PYTHONHASHSEED"] = "0"
+        jobs: list[tuple[list[str], str | None]]
+        if files is None:
+            jobs = [([*args, root], None)]
+        else:
+            # A file list is compiled serially by compileall: one process per core, each given its share
+            # on stdin (no command-line length limit).
+            n = max(1, min(os.cpu_count() or 1, len(files)))
+            jobs = [([*args, "-i", "-"], "".join(f"{root}/{f}\n" for f in files[i::n])) for i in range(n)]
+
+        def run(job: tuple[list[str], str | None]) -> subprocess.CompletedProcess[str]:
+            cmd, listing = job
+            return subprocess.run(cmd, input=listing, capture_output=True, text=True, env=env, timeout=3600)
+
+        try:
+            with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                results = list(pool.map(run, jobs))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EnvironmentProblem(f"compiling bytecode with {self.python} failed: {exc}") from None
+        for proc in results:
+            # compileall exits 1 when some file has a syntax error (templates, Python 2 leftovers): those
+            # stay uncompiled, as they would fail to import anyway. Anything else is a broken interpreter.
+            if proc.returncode not in (0, 1):
+                last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
+                raise EnvironmentProblem(
+                    f"compiling bytecode with {self.python} failed ({last[0]}): "
+                    "check that interpreter, or use --bytecode none"
+                )
+
+
+def choose_compiler(offered: Compiler | None, python: Path | None, version: str | None = None) -> Compiler | None:
+    """The installer's compiler when it offers one, else this machine's `python` (its `version`, when
+    known), else None."""
+    if offered is not None:
+        return offered
+    return LocalCompiler(python, version) if python else None

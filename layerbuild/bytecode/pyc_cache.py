@@ -1,0 +1,65 @@
+"""Remember compiled .pyc per source file, so a rebuild after a lock change compiles only new sources.
+
+A .pyc is a function of the source bytes, its path under /opt/python (compiled into co_filename),
+the layout (beside the source or sourceless) and the compiling interpreter: that is the key. Entries
+are written by rename (complete or absent) and linked into the tree (nothing writes into a tree file
+after this stage), with a copy where linking is not possible. Only the local compiler's output is
+kept; the build container's is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+_FORMAT = b"layerbuild-pyc-1"
+
+
+class PycCache:
+    def __init__(self, root: Path, interpreter: str, version: str, sourceless: bool) -> None:
+        self.root = root
+        self.salt = b"\0".join(
+            [_FORMAT, os.path.realpath(interpreter).encode(), version.encode(), b"only" if sourceless else b"alongside"]
+        )
+
+    def _entry(self, tree: Path, src: str) -> Path | None:
+        try:
+            data = (tree / src).read_bytes()
+        except OSError:
+            return None
+        key = hashlib.sha256(self.salt + b"\0" + src.encode() + b"\0" + data).hexdigest()
+        return self.root / key[:2] / key
+
+    def fill(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> list[str]:
+        """Put every cached .pyc in place; returns the sources still to compile."""
+        missing = []
+        for src in sources:
+            entry = self._entry(tree, src)
+            if entry is None or not entry.is_file():
+                missing.append(src)
+                continue
+            dest = tree / pyc_of(src)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(entry, dest)
+            except OSError:
+                shutil.copyfile(entry, dest)
+        return missing
+
+    def store(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> None:
+        """Remember the .pyc just compiled for `sources` (those that compiled)."""
+        for src in sources:
+            pyc = tree / pyc_of(src)
+            entry = self._entry(tree, src)
+            if entry is None or not pyc.is_file() or entry.exists():
+                continue
+            try:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+                shutil.copyfile(pyc, tmp)
+                os.replace(tmp, entry)
+            except OSError:
+                return  # a full or read-only cache only costs compiling next time

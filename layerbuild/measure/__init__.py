@@ -1,0 +1,1 @@
+"""Measures any zip or folder (sizes, target, cold start, ELF); never builds or resolves."""

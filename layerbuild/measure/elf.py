@@ -1,0 +1,98 @@
+"""Read what matters about an ELF file: its machine, the glibc it needs, the libraries it loads.
+
+Uses pyelftools (pure Python). Works on bytes, so zips need not be extracted.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+ELF_MAGIC = b"\x7fELF"
+# e_machine names from pyelftools -> the machine names of wheel tags and targets.
+MACHINES = {
+    "EM_X86_64": "x86_64",
+    "EM_AARCH64": "aarch64",
+    "EM_386": "i686",
+    "EM_ARM": "armv7l",
+    "EM_PPC64": "ppc64le",
+    "EM_S390": "s390x",
+    "EM_RISCV": "riscv64",
+}
+_GLIBC = re.compile(r"^GLIBC_(\d+)\.(\d+)(?:\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class ElfInfo:
+    machine: str  # x86_64, aarch64, ... or the raw e_machine value
+    glibc_needed: tuple[int, int] | None  # highest GLIBC_x.y symbol version referenced
+    needed: tuple[str, ...]  # DT_NEEDED libraries
+    runpath: tuple[str, ...] = ()  # DT_RUNPATH / DT_RPATH entries (auditwheel sets $ORIGIN/../NAME.libs)
+
+
+def is_elf(head: bytes) -> bool:
+    return head[:4] == ELF_MAGIC
+
+
+def read_elf(data: bytes) -> ElfInfo | None:
+    """None when `data` is not a readable ELF file."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.gnuversions import GNUVerNeedSection
+
+    if not is_elf(data):
+        return None
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        machine = MACHINES.get(elf["e_machine"], str(elf["e_machine"]))
+        best: tuple[int, int] | None = None
+        needed: list[str] = []
+        runpath: list[str] = []
+        for section in elf.iter_sections():
+            if isinstance(section, GNUVerNeedSection):
+                for _, auxiliaries in section.iter_versions():
+                    for aux in auxiliaries:
+                        m = _GLIBC.match(aux.name)
+                        if m:
+                            version = (int(m.group(1)), int(m.group(2)))
+                            best = version if best is None or version > best else best
+            elif isinstance(section, DynamicSection):
+                tag: Any  # pyelftools sets needed/runpath/rpath per tag kind, untyped
+                for tag in section.iter_tags():
+                    if tag.entry.d_tag == "DT_NEEDED":
+                        needed.append(tag.needed)
+                    elif tag.entry.d_tag == "DT_RUNPATH":
+                        runpath += tag.runpath.split(":")
+                    elif tag.entry.d_tag == "DT_RPATH":
+                        runpath += tag.rpath.split(":")
+        return ElfInfo(machine, best, tuple(needed), tuple(runpath))
+    except (ELFError, ValueError, KeyError, IndexError, AssertionError):
+        return None
+
+
+def load_segments_aligned(data: bytes) -> bool:
+    """True when every PT_LOAD segment satisfies the dynamic loader's alignment check.
+
+    glibc's `_dl_map_object_from_fd` refuses a segment whose `(p_vaddr - p_offset) % p_align != 0`
+    ("ELF load command address/offset not properly aligned"): the failure `strip` causes on
+    patchelf-edited libraries. False also when `data` is not a readable ELF file.
+    """
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    if not is_elf(data):
+        return False
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        for segment in elf.iter_segments():
+            if segment["p_type"] != "PT_LOAD":
+                continue
+            align = segment["p_align"]
+            if align > 1 and (segment["p_vaddr"] - segment["p_offset"]) % align:
+                return False
+        return True
+    except (ELFError, ValueError, KeyError, IndexError, AssertionError):
+        return False

@@ -1,0 +1,1 @@
+"""The data types that flow between stages (frozen dataclasses). Imports only facts."""

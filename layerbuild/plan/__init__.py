@@ -1,0 +1,1 @@
+"""Which packages go in which layer for many functions."""

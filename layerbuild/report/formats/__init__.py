@@ -1,0 +1,1 @@
+"""Report output formats: one module per format; they only render what they are given."""

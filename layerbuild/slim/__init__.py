@@ -1,0 +1,1 @@
+"""Slimming: rules as data applied to the tree, each removal recorded."""

@@ -1,0 +1,200 @@
+"""The import guard: a module that stays and imports a file a rule would remove keeps that file.
+
+For sources (`ast`, only files whose import statements name a removed folder) and, for sourceless
+layers, for `.pyc` (an import's name sits in the code object as a string).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from layerbuild.slim.match import module_of
+
+# path -> (rule name, distribution, guard word or None when the guard does not apply)
+Chosen = dict[str, tuple[str, str, "str | None"]]
+Read = Callable[[str], bytes]
+
+
+def import_guard(tree: Path | None, files: list[str], chosen: Chosen, read: Read | None = None) -> dict[str, str]:
+    """Files of `chosen` that a kept module imports (directly or through other rescued modules).
+
+    Returns {rescued path: the importing file}. Only files of rules that carry a guard word (folder
+    rules like tests/ and docs/) are considered; a kept module can only reach them through an import
+    naming that word, so only kept sources containing one of the words are parsed.
+    """
+    removed_modules: dict[str, list[str]] = defaultdict(list)
+    words: set[str] = set()
+    for path, (_, _, word) in chosen.items():
+        if word is None:
+            continue
+        module = module_of(path)
+        if module:
+            removed_modules[module].append(path)
+            words.add(word)
+    if not removed_modules:
+        return {}
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
+    rescued: dict[str, str] = {}
+    queue = [f for f in files if f.endswith(".py") and f not in chosen]
+    forced: set[str] = set()  # rescued files: parsed whatever words they contain
+    while queue:
+        path = queue.pop()
+        try:
+            if read is not None:
+                source = read(path)
+            else:
+                assert tree is not None
+                source = (tree / path).read_bytes()
+        except OSError:
+            continue
+        if path not in forced and not (
+            pattern.search(source)  # most files never name a guard word
+            and any(pattern.search(m.group(0)) for m in _IMPORT_TEXT.finditer(source))
+        ):
+            continue
+        module = module_of(path) or ""
+        for name in _imported_names(source, module, path.endswith("__init__.py")):
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):
+                for hit in removed_modules.get(".".join(parts[:i]), ()):
+                    if hit in chosen and hit not in rescued:
+                        rescued[hit] = path
+                        if hit.endswith(".py"):
+                            forced.add(hit)
+                            queue.append(hit)
+    return rescued
+
+
+# The text of import statements and import_module()/__import__() calls: parsing a whole file (ast)
+# only when one of them names a guard word keeps the guard fast on big trees (pandas: ~1,500 files).
+_IMPORT_TEXT = re.compile(
+    rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*\([^)]*\)|^[ \t]*(?:from|import)[ \t][^\n]*"
+    rb"|(?:import_module|__import__)\([^)]*\)",
+    re.MULTILINE,
+)
+_IMPORT_LINE = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,*]+)|import[ \t]+([\w., \t]+))", re.MULTILINE
+)
+
+
+def _imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
+    """Absolute module names a source file imports, or may import (`from a import b`: a and a.b)."""
+    package = module if is_package else module.rpartition(".")[0]
+
+    def resolve(name: str | None, level: int) -> str | None:
+        if level == 0:
+            return name
+        base = package.split(".") if package else []
+        if level - 1 > len(base):
+            return None
+        base = base[: len(base) - (level - 1)]
+        return ".".join(base + ([name] if name else [])) or None
+
+    names: set[str] = set()
+    try:
+        parsed = ast.parse(source)
+    except (SyntaxError, ValueError):
+        # Syntax newer than the build machine's Python (the target may be newer): read import lines.
+        for m in _IMPORT_LINE.finditer(source):
+            if m.group(3):
+                names.update(n.split()[0] for n in m.group(3).decode().split(",") if n.strip())
+                continue
+            raw = m.group(1).decode()
+            base = resolve(raw.lstrip(".") or None, len(raw) - len(raw.lstrip(".")))
+            if base:
+                names.add(base)
+                names.update(
+                    f"{base}.{n.split()[0]}" for n in m.group(2).decode().split(",") if n.strip() and n.strip() != "*"
+                )
+        return names
+    # Only statements can import, unless the file calls import_module()/__import__(): then every node.
+    dynamic = b"import_module" in source or b"__import__" in source
+    for node in ast.walk(parsed) if dynamic else _statements(parsed):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve(node.module, node.level)
+            if base:
+                names.add(base)
+                names.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if called in ("import_module", "__import__"):
+                target = node.args[0].value
+                if target.startswith("."):
+                    stripped = target.lstrip(".")
+                    target = resolve(stripped or None, len(target) - len(stripped)) or ""
+                if target:
+                    names.add(target)
+    return names
+
+
+def _statements(module: ast.Module) -> Iterator[ast.AST]:
+    """Every statement of a module, nested ones included, without visiting expressions (a fraction
+    of ast.walk's nodes: the guard parses the biggest files of a layer)."""
+    stack: list[ast.AST] = list(module.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                stack.extend(children)
+
+
+# --- sourceless layers ------------------------------------------------------------------------
+
+# marshal's short ASCII strings (types z/Z, with or without FLAG_REF): a type byte, a length byte, the text.
+_SHORT_ASCII = re.compile(rb"[\x5a\x7a\xda\xfa]")
+_DOTTED = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _names_in_pyc(data: bytes) -> set[str]:
+    names = set()
+    for m in _SHORT_ASCII.finditer(data):
+        end = m.end()
+        if end < len(data):
+            text = data[end + 1 : end + 1 + data[end]]
+            if len(text) == data[end] and _DOTTED.match(text):
+                names.add(text.decode("ascii"))
+    return names
+
+
+def sourceless_guard(files: list[str], chosen: Chosen, kept: dict[str, str], read: Read) -> dict[str, str]:
+    """The import guard for a sourceless layer (`--bytecode only`): a kept `.pyc` that holds a removed
+    module's dotted name (an import's name sits in the code object as a string), absolute or relative
+    to its package, keeps that module. Lenient on purpose: a string that merely looks like the name
+    keeps the file too, so the audit may miss a test file but never reports one the layer needs."""
+    removed = {m: p for p in chosen if (m := module_of(p))}
+    if not removed:
+        return {}
+    rescued: dict[str, str] = {}
+    queue = [f for f in files if f.endswith(".pyc") and "__pycache__" not in f and (f not in chosen or f in kept)]
+    while queue:
+        path = queue.pop()
+        try:
+            data = read(path)
+        except (OSError, KeyError):
+            continue
+        module = module_of(path) or ""
+        package = module if path.endswith("__init__.pyc") else module.rpartition(".")[0]
+        for name in _names_in_pyc(data):
+            for full in (name, f"{package}.{name}" if package else name):
+                parts = full.split(".")
+                for i in range(1, len(parts) + 1):
+                    hit = removed.get(".".join(parts[:i]))
+                    if hit and hit not in rescued and hit not in kept:
+                        rescued[hit] = f"imported by {path}"
+                        if hit.endswith(".pyc"):
+                            queue.append(hit)
+    return rescued

@@ -1,0 +1,76 @@
+"""Which slim rule a file falls under, and the module a file is imported as."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from layerbuild.facts.known_breakers import STUB_ONLY_PREFIXES, STUB_ONLY_SUFFIXES
+from layerbuild.facts.slim_rules import SHARED_LIBRARY_MARKER, Rule
+
+_EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+def module_of(path: str) -> str | None:
+    """The dotted module name a file is imported as, or None when it is not importable."""
+    parts = list(PurePosixPath(path).parts)
+    name = parts[-1]
+    if name.endswith(".py"):
+        stem = name[:-3]
+    elif name.endswith(".pyc") and "__pycache__" not in parts:
+        stem = name[:-4]
+    elif name.endswith(_EXTENSION_SUFFIXES):
+        stem = name.split(".", 1)[0]
+    else:
+        return None
+    parts = parts[:-1] + ([] if stem == "__init__" else [stem])
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
+class Matcher:
+    """Which rule a file falls under, given what sits beside it in the tree."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = set(files)
+        self.extension_stems: dict[str, set[str]] = defaultdict(set)
+        for f in files:
+            p = PurePosixPath(f)
+            if p.name.endswith(_EXTENSION_SUFFIXES):
+                self.extension_stems[str(p.parent)].add(p.name.split(".", 1)[0])
+
+    def match(self, rule: Rule, path: str, dist: str) -> str | None:
+        """The word that matched (a folder or file name, for the import guard), or None."""
+        p = PurePosixPath(path)
+        word = None
+        if rule.dir_names:
+            for i, part in enumerate(p.parts[:-1]):
+                if part in rule.dir_names:
+                    if rule.condition == "not-a-package" and "/".join(p.parts[: i + 1]) + "/__init__.py" in self.files:
+                        continue
+                    word = part
+                    break
+        if word is None and p.name in rule.file_names:
+            word = p.stem
+        if word is None and rule.suffixes:
+            if rule.action == "strip":
+                hit = p.name.endswith(rule.suffixes) or SHARED_LIBRARY_MARKER in p.name
+            else:
+                hit = p.name.endswith(rule.suffixes)
+            if hit and self._condition(rule, p, dist):
+                word = p.stem
+        return word
+
+    def _condition(self, rule: Rule, p: PurePosixPath, dist: str) -> bool:
+        if rule.condition is None:
+            if rule.name == "type-stubs":
+                return not (dist.endswith(STUB_ONLY_SUFFIXES) or dist.startswith(STUB_ONLY_PREFIXES))
+            return True
+        stem = p.name.split(".", 1)[0]
+        if rule.condition == "source-exists":
+            return str(p.parent / f"{stem}.py") in self.files
+        if rule.condition == "next-to-extension":
+            stems = self.extension_stems.get(str(p.parent), set())
+            return stem in stems or stem.removesuffix("_api") in stems
+        return True

@@ -1,0 +1,1 @@
+"""The staging tree: one walk, its distributions, RECORD upkeep and removals (`TreeIndex`)."""

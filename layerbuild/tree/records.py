@@ -1,0 +1,64 @@
+"""Keep each `*.dist-info/RECORD` true to the tree after slimming and compiling.
+
+RECORD is how inventory.py, pip and `importlib.metadata.files()` know which files a distribution
+owns, so rows of removed files go, rows of changed files (stripped libraries) get their new hash and
+size, and files we add (.pyc) get rows like the ones pip writes. Rows keep their order; added rows
+are sorted, so the same tree always gives the same RECORD bytes. `TreeIndex.update_records` holds
+each RECORD's rows from its one read and applies the changes here.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write `text` to a new file and rename it over `path`: never writes into the old inode, which
+    may be a hard link into uv's cache (the wheels installer links, it does not copy)."""
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def record_hash(path: Path) -> tuple[str, str]:
+    """(`sha256=<urlsafe b64>`, size) as RECORD writes them."""
+    data = path.read_bytes()
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"sha256={digest}", str(len(data))
+
+
+def parse_rows(text: str) -> list[list[str]]:
+    """RECORD's rows, without empty ones."""
+    return [row for row in csv.reader(io.StringIO(text)) if row and row[0]]
+
+
+def rewrite_rows(
+    tree: Path, rows: Iterable[list[str]], remove: set[str], refresh: set[str], add: Iterable[str]
+) -> list[list[str]]:
+    """`rows` without those of `remove`, with fresh hashes for `refresh`, and rows for `add` (sorted)."""
+    out = []
+    seen = set()
+    for row in rows:
+        path = row[0]
+        if path in remove:
+            continue
+        if path in refresh and (tree / path).is_file():
+            row = [path, *record_hash(tree / path)]
+        out.append(row)
+        seen.add(path)
+    for path in sorted(set(add) - seen):
+        if (tree / path).is_file():
+            out.append([path, *record_hash(tree / path)])
+    return out
+
+
+def write_record(path: Path, rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    replace_text(path, out.getvalue())

@@ -1,0 +1,1 @@
+"""Small helpers with no Lambda knowledge: atomic writes, progress, redaction, lazy loading."""

@@ -1,0 +1,169 @@
+"""Run the import smoke test: each top-level module of the layer in a fresh, isolated interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from layerbuild.model.removals import Removal
+from layerbuild.model.target import Target
+from layerbuild.tree.distributions import Distribution
+from layerbuild.verify.judge import LayerFacts, culprits, judge
+from layerbuild.verify.results import ImportCheck, SmokeResult
+
+IMPORT_TIMEOUT = 120.0  # seconds per module; a module that hangs at import hangs a cold start too
+_MARK = "@@layerbuild-smoke@@"
+# Runs in the target's interpreter: argv = [module, path, path...]; prints one JSON line after _MARK.
+_CHILD = f"""
+import sys, json, traceback, importlib
+module, first, paths = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
+sys.path[:] = paths + [p for p in sys.path if p and p not in paths]
+result = {{"ok": True}}
+try:
+    for name in first:  # modules the user's code imports before this one (see the module docstring)
+        importlib.import_module(name)
+    importlib.import_module(module)
+except BaseException as exc:
+    frames = traceback.extract_tb(exc.__traceback__)
+    result = {{"ok": False, "type": type(exc).__name__, "message": str(exc)[:2000],
+              "name": getattr(exc, "name", None) if isinstance(exc, ImportError) else None,
+              "path": getattr(exc, "path", None) if isinstance(exc, ImportError) else None,
+              "filename": getattr(exc, "filename", None) if isinstance(exc, OSError) else None,
+              "frames": [f.filename for f in frames][-40:],
+              "text": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-6000:]}}
+print({_MARK!r} + json.dumps(result), flush=True)
+"""
+
+
+def modules_to_import(tree: Path, dists: list[Distribution]) -> list[tuple[str, str]]:
+    """(module, distribution) for every top-level module; a namespace package is replaced by the
+    packages under it that the distribution ships (`google` -> `google.protobuf`)."""
+    found: list[tuple[str, str]] = []
+    for dist in dists:
+        for top in dist.top_level:
+            folder = tree / top
+            if folder.is_dir() and not (folder / "__init__.py").exists() and not (folder / "__init__.pyc").exists():
+                subs = sorted(
+                    {
+                        f.split("/")[1]
+                        for f in dist.files
+                        if f.startswith(f"{top}/") and f.count("/") >= 2 and f.split("/")[1].isidentifier()
+                    }
+                )
+                found += [(f"{top}.{s}", dist.name) for s in subs if (folder / s).is_dir()] or [(top, dist.name)]
+            else:
+                found.append((top, dist.name))
+    return found
+
+
+def is_skipped(module: str, skip: tuple[str, ...] | list[str]) -> bool:
+    """`--skip-import psycopg_binary` skips that module; `--skip-import google` also google.protobuf."""
+    return any(module == s or module.startswith(s + ".") for s in skip)
+
+
+def set_aside(tree: Path, dists: Iterable[Distribution], dest: Path) -> None:
+    """Copy the files of `dists` (runtime-provided packages about to be removed) to `dest`."""
+    for dist in dists:
+        for rel in (*dist.files, f"{dist.dist_info}/METADATA"):
+            src = tree / rel
+            if rel.startswith("../") or not src.is_file():
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+
+
+MAX_FIRST_TRIES = 4  # modules tried before a failing one; each is one more interpreter start
+
+
+def smoke_test(
+    tree: Path,
+    dists: list[Distribution],
+    target: Target,
+    removals: tuple[Removal, ...],
+    *,
+    python: Path | None,
+    python_version: str | None = None,
+    runtime_dir: Path | None = None,
+    runtime_dists: tuple[Distribution, ...] = (),
+    jobs: int | None = None,
+    skip: tuple[str, ...] = (),
+) -> SmokeResult:
+    """Import every top-level module of the layer in `tree` (whose distributions are `dists`) with
+    `python` (of version `python_version`, when known); `runtime_dists` are the runtime-provided
+    distributions set aside in `runtime_dir`. See verify/imports.py."""
+    if python is None:
+        return SmokeResult(None, skipped=f"no Python {target.python_version} interpreter here")
+    host = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
+    if host != target.arch:
+        return SmokeResult(None, skipped=f"the layer is for {target.arch} and this machine is {platform.machine()}")
+    from layerbuild.util.interpreters import interpreter_version
+
+    every = modules_to_import(tree, dists)
+    modules = [(m, d) for m, d in every if not is_skipped(m, skip)]
+    skipped_modules = tuple(m for m, _ in every if is_skipped(m, skip))
+    paths = [str(tree.resolve())] + ([str(runtime_dir.resolve())] if runtime_dir and runtime_dir.is_dir() else [])
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": os.environ.get("HOME", "/tmp")}
+    with tempfile.TemporaryDirectory(prefix="layerbuild-smoke-") as cwd:
+
+        def run(module: str, first: tuple[str, ...] = ()) -> dict[str, Any]:
+            try:
+                proc = subprocess.run(
+                    [str(python), "-I", "-S", "-B", "-c", _CHILD, module, json.dumps(first), *paths],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    cwd=cwd,
+                    timeout=IMPORT_TIMEOUT,
+                )
+            except subprocess.TimeoutExpired:
+                return {"ok": False, "type": "Timeout", "message": f"import did not finish in {IMPORT_TIMEOUT:.0f} s"}
+            out = proc.stdout.rpartition(_MARK)[2].strip()
+            if out:
+                try:
+                    found: dict[str, Any] = json.loads(out.splitlines()[0])
+                    return found
+                except json.JSONDecodeError:
+                    pass
+            tail = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+            return {
+                "ok": False,
+                "type": "Crash",
+                "message": f"the interpreter died: {tail}",
+                "text": proc.stderr[-6000:],
+            }
+
+        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+            raw = list(pool.map(lambda item: (item[0], item[1], run(item[0])), modules))
+            layer = LayerFacts(tree, runtime_dists, dists, target)
+            retry = [
+                (m, d, layer.load_through(m, d, r))
+                for m, d, r in raw
+                if not r.get("ok") and not culprits(r, removals, layer.root)
+            ]
+            retried = dict(
+                zip([m for m, _, _ in retry], pool.map(lambda item: _first_that_works(run, item[0], item[2]), retry))
+            )
+    checks = []
+    for module, dist, result in raw:
+        via = retried.get(module)
+        if via:
+            checks.append(ImportCheck(module, dist, True, via=via))
+        else:
+            checks.append(judge(module, dist, result, removals, layer))
+    version = python_version or interpreter_version(python)
+    return SmokeResult(version, tuple(checks), skipped_modules=skipped_modules)
+
+
+def _first_that_works(run: Callable[..., dict[str, Any]], module: str, candidates: list[str]) -> str | None:
+    for first in candidates[:MAX_FIRST_TRIES]:
+        if run(module, (first,)).get("ok"):
+            return first
+    return None

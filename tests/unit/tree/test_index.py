@@ -1,0 +1,78 @@
+"""The tree index: one walk and one read per distribution, then kept true to the tree by the stages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from pathlib import Path
+
+from layerbuild.tree import counts
+from layerbuild.tree.distributions import distributions_in_dir
+from layerbuild.tree.index import TreeIndex
+from layerbuild.tree.walk import tree_files
+
+from ...conftest import make_wheel
+
+
+def _tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    wheels = [
+        make_wheel(tmp_path / "w", "alpha", "1.0", {"alpha/__init__.py": "A = 1\n", "alpha/tests/t.py": "x = 1\n"}),
+        make_wheel(tmp_path / "w", "beta", "2.0", {"beta.py": "B = 2\n"}, requires=["alpha>=1"]),
+    ]
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(tree)
+    return tree
+
+
+def _record(tree: Path, name: str) -> list[str]:
+    info = next(tree.glob(f"{name}-*.dist-info"))
+    return [row[0] for row in csv.reader(io.StringIO((info / "RECORD").read_text())) if row]
+
+
+def test_indexing_walks_once_and_reads_each_dist_info_file_once(tmp_path):
+    tree = _tree(tmp_path)
+    counts.walks.clear()
+    counts.reads.clear()
+    index = TreeIndex.of(tree)
+    assert counts.walks == {str(tree): 1}
+    assert sorted(Path(p).name for p in counts.reads) == ["METADATA"] * 2 + ["RECORD"] * 2 + ["WHEEL"] * 2
+    assert set(counts.reads.values()) == {1}
+    assert [d.name for d in index.distributions] == ["alpha", "beta"]
+    assert index.distributions[1].requires_dist == ("alpha>=1",)
+    assert index.owner_of("alpha/tests/t.py") == "alpha" and index.owner_of("beta.py") == "beta"
+    assert [f.arcname for f in index.files()] == [f.arcname for f in tree_files(tree)]  # what a fresh walk sees
+
+
+def test_removals_and_additions_keep_the_index_and_every_record_true_to_the_tree(tmp_path):
+    tree = _tree(tmp_path)
+    index = TreeIndex.of(tree)
+    [removal] = index.remove(["alpha/tests/t.py"], "tests", "alpha")
+    (tree / "alpha" / "__pycache__").mkdir()
+    (tree / "alpha" / "__pycache__" / "__init__.cpython-312.pyc").write_bytes(b"pyc")
+    index.add(["alpha/__pycache__/__init__.cpython-312.pyc"])
+    index.update_records(
+        removed=[("alpha", removal.path)], added=[("alpha", "alpha/__pycache__/__init__.cpython-312.pyc")]
+    )
+    assert not (tree / "alpha" / "tests").exists()  # emptied folders go too
+    assert index.removals == [removal] and removal.bytes == len("x = 1\n")
+    assert [f.arcname for f in index.files()] == [f.arcname for f in tree_files(tree)]
+    assert "alpha/tests/t.py" not in _record(tree, "alpha")
+    assert "alpha/__pycache__/__init__.cpython-312.pyc" in _record(tree, "alpha")
+    assert index.distributions == distributions_in_dir(tree)  # as a fresh read of the RECORDs says
+
+
+def test_a_removed_distribution_leaves_nothing_and_missing_rows_are_dropped(tmp_path):
+    tree = _tree(tmp_path)
+    index = TreeIndex.of(tree)
+    alpha, beta = index.distributions
+    gone = index.remove_distributions([beta], "runtime-provided")
+    assert {r.path for r in gone.removals} == {"beta.py", *(f for f in beta.files if ".dist-info/" in f)}
+    assert not list(tree.glob("beta-*.dist-info")) and index.removed_distributions == [beta]
+    os.unlink(tree / "alpha" / "__init__.py")  # deleted without telling the index (an installer's bin/)
+    index.drop_missing_rows()
+    assert "alpha/__init__.py" not in _record(tree, "alpha")
+    assert index.distributions == distributions_in_dir(tree) == [index.distributions[0]]
