@@ -29,6 +29,15 @@ from layerbuild.util.interpreters import interpreter_version
 LAMBDA_LAYER_PATH = "/opt/python"
 
 
+def compileall_args(strip_dir: str, sourceless: bool) -> list[str]:
+    """`python -m compileall` options every compiler uses, here or in the build image: unchecked-hash
+    .pyc (timestamps are meaningless once zip dates are fixed), paths recorded as /opt/python, dist-info
+    left alone, `-b` for sourceless layers."""
+    args = ["-m", "compileall", "-q", "-j0", "--invalidation-mode", "unchecked-hash"]
+    args += ["-s", strip_dir, "-p", LAMBDA_LAYER_PATH, "-x", r"[.]dist-info/"]
+    return [*args, "-b"] if sourceless else args
+
+
 @runtime_checkable
 class Compiler(Protocol):
     def version(self) -> str:
@@ -58,23 +67,7 @@ class LocalCompiler:
     def compile(self, tree: Path, sourceless: bool, files: list[str] | None = None) -> None:
         """As Compiler.compile; `files` (relative to `tree`) limits it to those sources."""
         root = str(tree.resolve())
-        args = [
-            str(self.python),
-            "-m",
-            "compileall",
-            "-q",
-            "-j0",
-            "--invalidation-mode",
-            "unchecked-hash",
-            "-s",
-            root,
-            "-p",
-            LAMBDA_LAYER_PATH,
-            "-x",
-            r"[.]dist-info/",
-        ]
-        if sourceless:
-            args.append("-b")
+        args = [str(self.python), *compileall_args(root, sourceless)]
         # -j0: one worker per core. Output is the same whatever the worker count or order (checked by
         # tests/unit/bytecode/test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}

@@ -31,24 +31,9 @@ class ContainerCompiler:
         return self._version
 
     def compile(self, tree: Path, sourceless: bool) -> None:
-        from layerbuild.bytecode.compilers import LAMBDA_LAYER_PATH
+        from layerbuild.bytecode.compilers import LAMBDA_LAYER_PATH, compileall_args
 
-        args = [
-            "-m",
-            "compileall",
-            "-q",
-            "-j0",
-            "--invalidation-mode",
-            "unchecked-hash",
-            "-s",
-            LAMBDA_LAYER_PATH,
-            "-p",
-            LAMBDA_LAYER_PATH,
-            "-x",
-            r"[.]dist-info/",
-        ]
-        if sourceless:
-            args.append("-b")
+        args = compileall_args(LAMBDA_LAYER_PATH, sourceless)
         with image_session(
             self.image, self.target, self._purpose(), self.network, environment={"PYTHONHASHSEED": "0"}
         ) as (box, python):
