@@ -19,10 +19,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerbuild.errors import InputError
 from layerbuild.facts.runtimes import ARCHITECTURES, DEFAULT_ARCH, DEFAULT_RUNTIME, RUNTIMES
+
+if TYPE_CHECKING:
+    from layerbuild.resolve.inputs import ProjectOptions
 
 BACKENDS = ("auto", "wheels", "container")
 SLIM_PROFILES = ("none", "safe", "aggressive")
@@ -48,6 +51,13 @@ class BuildOptions:
     # The unzipped bytes the layer may take (default: Lambda's limit for a function and all its layers);
     # `--bytecode auto` keeps a layer that fits without .pyc within it. A size: 262144000, 200MB, 250MiB.
     max_unzipped: str | None = None
+    # What a project manifest is built with (resolve/inputs): --extra, --group, --package, --include-project,
+    # --no-check-lock. A requirements file ignores them.
+    extra: tuple[str, ...] = ()
+    group: tuple[str, ...] = ()
+    package: str | None = None
+    include_project: bool = False
+    check_lock: bool = True
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # [tool.layerbuild.audit] and its file: the build's native check judges as the audit does.
     audit_config: tuple[dict[str, Any], Path | None] = field(default=({}, None), compare=False, repr=False)
@@ -69,6 +79,11 @@ class BuildOptions:
             **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
             **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {}),
         }
+
+    def project_options(self) -> ProjectOptions:
+        from layerbuild.resolve.inputs import ProjectOptions
+
+        return ProjectOptions(self.extra, self.group, self.package, self.include_project, self.check_lock)
 
     def max_unzipped_bytes(self, where: str = "max-unzipped") -> int | None:
         """`max_unzipped` in bytes (None: Lambda's limit); a bad size is an InputError naming `where`."""

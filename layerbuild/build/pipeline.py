@@ -35,7 +35,6 @@ from layerbuild.model.report import BuildSummary, LayerReport, removed_rows
 from layerbuild.model.target import Target
 from layerbuild.report.sidecar import write_report_json
 from layerbuild.resolve.lockfile import install_text
-from layerbuild.resolve.requirements import read_requirements
 from layerbuild.resolve.resolver import lock_requirements
 from layerbuild.resolve.runtime_provided import runtime_provided_closure
 from layerbuild.tree import counts
@@ -153,7 +152,29 @@ def local_sources_digest(lock: Lock) -> str | None:
     return tree_digest([Path(path_of_url(url)) for url in local]) if local else None
 
 
+def runtime_for_source(source: str | Path, options: BuildOptions) -> BuildOptions:
+    """When no runtime was asked for (flags, env, config), a project with a Python constraint gets the
+    newest runtime it allows (resolve/inputs.default_runtime); a requirements file keeps the default."""
+    if "runtime" in options.sources or not Path(source).exists():
+        return options
+    from dataclasses import replace
+
+    from layerbuild.resolve.inputs import default_runtime
+
+    runtime = default_runtime(Path(source), options.project_options(), options.runtime)
+    if runtime != options.runtime:
+        from layerbuild.util.progress import note
+
+        note(f"layerbuild: building for {runtime}, the newest runtime {source} allows (pass --runtime to choose)")
+        return replace(options, runtime=runtime)
+    return options
+
+
 def build_layer(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
+    """Build the layer of a requirements file, a project manifest or a folder (resolve/inputs)."""
+    from layerbuild.resolve.inputs import open_source
+
+    options = runtime_for_source(requirements, options)
     target = Target(options.runtime, options.arch)
     if target.deprecated_on:
         warn(
@@ -161,7 +182,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             "plan a move to a newer runtime"
         )
     settings = settings_for(options, target)  # a malformed --keep/--drop/--max-unzipped fails before any work
-    reqs = read_requirements(requirements)
+    reqs = open_source(requirements, options.project_options(), target)
     if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
         from layerbuild.model.names import check_layer_name
 
@@ -213,7 +234,9 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         bytecode_mode=record.bytecode_mode,
         bytecode_python=record.bytecode_python,
         bytecode_detail=record.bytecode_detail,
-        build=BuildSummary(cached, record.built_in_container, record.imports_verified),
+        build=BuildSummary(
+            cached, record.built_in_container, record.imports_verified, (str(reqs.source or reqs.path), reqs.kind)
+        ),
     )
     _warn_about_limits(report, settings.max_unzipped)
     _warn_about_runtime_sdk(report)

@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from layerbuild.commands.options import config_option, target_options
+from layerbuild.commands.options import PROJECT_FLAGS, config_option, project_options, target_options
 
 if TYPE_CHECKING:
     from layerbuild.audit.findings import AuditResult
@@ -23,6 +23,7 @@ FORMAT_NAMES = ("table", "json", "markdown", "github", "sarif", "junit")
 @click.argument("target", type=click.Path())
 @target_options
 @config_option
+@project_options
 @click.option(
     "--max-unzipped",
     default=None,
@@ -78,6 +79,11 @@ def audit(
     runtime: str | None,
     arch: str | None,
     config_path: str | None,
+    extra: tuple[str, ...],
+    group: tuple[str, ...],
+    package: str | None,
+    include_project: bool | None,
+    check_lock: bool | None,
     max_unzipped: str | None,
     max_zipped: str | None,
     max_package: tuple[str, ...],
@@ -91,7 +97,8 @@ def audit(
     output: str | None,
     cloudwatch_namespace: str | None,
 ) -> None:
-    """Audit TARGET — a layer zip, a function zip, a folder or a requirements file (built first).
+    """Audit TARGET — a layer zip, a function zip, a folder, or a requirements file or project manifest
+    (pyproject.toml, a lock, or a folder holding one: built first).
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input.
     """
@@ -137,8 +144,9 @@ def audit(
         handlers=tuple(handlers),
         baseline=Path(baseline) if baseline else None,
     )
-    if is_requirements_file(path):
-        result = _audit_requirements(path, runtime, arch, config_path, run)
+    project = dict(zip(PROJECT_FLAGS, (extra, group, package, include_project, check_lock), strict=True))
+    if is_requirements_file(path) or _is_project(path):
+        result = _audit_requirements(path, runtime, arch, config_path, run, project)
     else:
         result = _audit_package(path, runtime, arch, run)
 
@@ -170,8 +178,23 @@ def audit(
         note(summary_line(result))
 
 
+def _is_project(path: Path) -> bool:
+    """A project manifest, or a folder holding one (not a built layer's `python/` folder)."""
+    from layerbuild.resolve.inputs import DISCOVERY_ORDER, find_manifest
+
+    if path.is_file():
+        return find_manifest(path)[0] != "requirements"
+    manifests = [n for n in DISCOVERY_ORDER if n != "requirements.txt" and (path / n).is_file()]
+    return bool(manifests) and not (path / "python").is_dir()
+
+
 def _audit_requirements(
-    path: Path, runtime: str | None, arch: str | None, config_path: str | None, run: Callable[..., AuditResult]
+    path: Path,
+    runtime: str | None,
+    arch: str | None,
+    config_path: str | None,
+    run: Callable[..., AuditResult],
+    project: dict[str, Any],
 ) -> AuditResult:
     """Build the requirements file as `layerbuild build` would (in a temporary folder), then audit the zip."""
     import tempfile
@@ -183,13 +206,13 @@ def _audit_requirements(
 
     with tempfile.TemporaryDirectory(prefix="layerbuild-audit-") as tmp:
         options, _ = merge_build_options(
-            {"runtime": runtime, "arch": arch, "output": tmp}, Path(config_path) if config_path else None
+            {"runtime": runtime, "arch": arch, "output": tmp, **project}, Path(config_path) if config_path else None
         )
         built = build_layer(path, options)
         sources = sorted({options.sources.get("runtime", "default"), options.sources.get("arch", "default")})
         result = run(
             built.zip_path,
-            target=Target(options.runtime, options.arch),
+            target=built.report.target or Target(options.runtime, options.arch),
             target_source=f"build options ({', '.join(sources)})",
             display_path=str(path),
             kind="layer",

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import click
 
-from layerbuild.commands.options import config_option, target_options
+from layerbuild.commands.options import config_option, project_options, target_options
 from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
 
 
 @click.command()
-@click.argument("requirements", type=click.Path(), required=False)
+@click.argument("source", type=click.Path(), required=False)
 @target_options
 @config_option
+@project_options
 @click.option("-o", "--output", default=None, help="Output folder [default: dist/].")
-@click.option("--name", default=None, help="Layer name [default: the requirements file's folder name].")
+@click.option("--name", default=None, help="Layer name [default: the manifest's folder name].")
 @click.option(
     "--backend",
     type=click.Choice(BACKENDS),
@@ -98,10 +99,15 @@ from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="What to print on stdout when done."
 )
 def build(
-    requirements: str | None,
+    source: str | None,
     runtime: str | None,
     arch: str | None,
     config_path: str | None,
+    extra: tuple[str, ...],
+    group: tuple[str, ...],
+    package: str | None,
+    include_project: bool | None,
+    check_lock: bool | None,
     output: str | None,
     name: str | None,
     backend: str | None,
@@ -118,7 +124,9 @@ def build(
     measure_imports: bool,
     fmt: str,
 ) -> None:
-    """Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock)."""
+    """Build a Lambda layer from SOURCE: a requirements file or lock, a pyproject.toml, uv.lock,
+    poetry.lock, Pipfile.lock or pylock.toml, or a project folder (its manifest is found in the order the
+    README's "Your project's manifest" gives)."""
     from layerbuild.build.pipeline import build_layer
     from layerbuild.config import merge_build_options
     from layerbuild.errors import InputError
@@ -140,9 +148,14 @@ def build(
         "verify": verify,
         "max_unzipped": max_unzipped,
         "skip_import": skip_import,
+        "extra": extra,
+        "group": group,
+        "package": package,
+        "include_project": include_project,
+        "check_lock": check_lock,
     }
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
-    if not requirements and config_path:
+    if not source and config_path:
         # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).
         from layerbuild.build.from_plan import build_from_config
 
@@ -153,9 +166,9 @@ def build(
             click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}", err=True)
         click.echo(f"plan: {done.plan_path}", err=True)
         return
-    if not requirements:
-        raise InputError("name a requirements file: layerbuild build requirements.txt")
-    result = build_layer(requirements, options)
+    if not source:
+        raise InputError("name a requirements file, a project manifest or its folder: layerbuild build .")
+    result = build_layer(source, options)
     report = result.report
     if measure_imports:
         # Opt-in: a cached rebuild takes about a second, measuring imports takes seconds to minutes.

@@ -7,26 +7,51 @@ from pathlib import Path
 
 import click
 
-from layerbuild.commands.options import config_option, target_options
+from layerbuild.commands.options import config_option, project_options, target_options
 
 
 @click.command()
-@click.argument("requirements", type=click.Path(dir_okay=True))
+@click.argument("source", type=click.Path(dir_okay=True))
 @target_options
 @config_option
+@project_options
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the lock here (default: stdout)."
 )
-def lock(requirements: str, runtime: str | None, arch: str | None, config_path: str | None, output: str | None) -> None:
-    """Resolve REQUIREMENTS for the target: the newest versions whose wheels run there, with hashes."""
+def lock(
+    source: str,
+    runtime: str | None,
+    arch: str | None,
+    config_path: str | None,
+    extra: tuple[str, ...],
+    group: tuple[str, ...],
+    package: str | None,
+    include_project: bool | None,
+    check_lock: bool | None,
+    output: str | None,
+) -> None:
+    """Resolve SOURCE (a requirements file, a project manifest or its folder) for the target: the newest
+    versions whose wheels run there (a lock's own versions for a lock), with hashes."""
+    from layerbuild.build.pipeline import runtime_for_source
     from layerbuild.config import merge_build_options
     from layerbuild.model.target import Target
+    from layerbuild.resolve.inputs import open_source
     from layerbuild.resolve.lockfile import lock_text
     from layerbuild.resolve.resolver import lock_requirements
 
-    options, _ = merge_build_options({"runtime": runtime, "arch": arch}, Path(config_path) if config_path else None)
+    flags = {
+        "runtime": runtime,
+        "arch": arch,
+        "extra": extra,
+        "group": group,
+        "package": package,
+        "include_project": include_project,
+        "check_lock": check_lock,
+    }
+    options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
+    options = runtime_for_source(source, options)
     target = Target(options.runtime, options.arch)
-    result = lock_requirements(requirements, target)
+    result = lock_requirements(open_source(source, options.project_options(), target), target)
     text = lock_text(result)
     if output:
         from layerbuild.util.atomic import write_text_output

@@ -36,3 +36,37 @@ def config_option(f: F) -> F:
         default=None,
         help="pyproject.toml ([tool.layerbuild]) or layerbuild.toml to read settings from.",
     )(f)
+
+
+PROJECT_FLAGS = ("extra", "group", "package", "include_project", "check_lock")
+
+
+def project_options(f: F) -> F:
+    """What a project manifest (pyproject.toml, uv.lock, poetry.lock, …) is built with."""
+    f = click.option(
+        "--no-check-lock",
+        "check_lock",
+        flag_value=False,
+        default=None,
+        help="Use a lock even when it is stale against its pyproject.toml.",
+    )(f)
+    f = click.option(
+        "--include-project",
+        is_flag=True,
+        default=None,
+        help="Also build the project itself into the layer [default: only its dependencies].",
+    )(f)
+    f = click.option("--package", default=None, metavar="MEMBER", help="The uv workspace member to build.")(f)
+    f = click.option(
+        "--group",
+        multiple=True,
+        metavar="NAME",
+        help="Also install the dependency group NAME ([dependency-groups], Poetry groups). Repeatable.",
+    )(f)
+    f = click.option(
+        "--extra",
+        multiple=True,
+        metavar="NAME",
+        help="Also install the project's extra NAME ([project.optional-dependencies]). Repeatable.",
+    )(f)
+    return f

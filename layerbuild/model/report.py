@@ -67,6 +67,7 @@ class BuildSummary:
     cached: bool  # the build cache served the layer
     built_in_container: tuple[str, ...] = ()  # packages built in the build container; the rest came as wheels
     imports_verified: ImportCheckSummary | None = None
+    source: tuple[str, str] | None = None  # (path, kind) of the manifest built: resolve/inputs
 
 
 @dataclass(frozen=True)

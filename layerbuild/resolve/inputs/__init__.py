@@ -21,8 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerbuild.errors import InputError
+
+if TYPE_CHECKING:
+    from layerbuild.model.target import Target
+    from layerbuild.resolve.requirements import RequirementsInput
 
 # A folder's manifest, first found wins (documented in the README, "Your project's manifest").
 DISCOVERY_ORDER: tuple[str, ...] = (
@@ -87,3 +92,113 @@ def _kind_of(file: Path) -> str:
     if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")):
         return "pylock.toml"
     return "requirements"
+
+
+# kind -> the module under layerbuild.resolve.inputs whose `read(path, options, python_version)` reads it
+# (loaded only when such a file is read: the CLI starts without them).
+READERS: dict[str, str] = {
+    "pyproject": "pyproject",
+    "uv.lock": "uv_lock",
+    "poetry.lock": "poetry_lock",
+    "Pipfile.lock": "pipfile_lock",
+    "pylock.toml": "pylock",
+}
+
+
+def read_manifest(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
+    """The `Manifest` of a file or folder (found by `find_manifest`), read for a target's Python version."""
+    kind, file = find_manifest(path)
+    if kind == "requirements":
+        return Manifest("requirements", file, (), locked=False)
+    import importlib
+
+    reader: Reader = importlib.import_module(f"layerbuild.resolve.inputs.{READERS[kind]}").read
+    return reader(file, options, python_version)
+
+
+def allows(requires_python: str | None, python_version: str, where: Path) -> bool:
+    """Whether a project's Python constraint admits `python_version` ("3.12"); a malformed one is refused."""
+    if not requires_python:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    for alternative in requires_python.split("||"):  # Poetry's "or", kept by poetry_pyproject.py
+        try:
+            spec = SpecifierSet(alternative.strip())
+        except InvalidSpecifier:
+            raise InputError(f"{where}: Python constraint {requires_python!r} is not a PEP 440 specifier") from None
+        # Lambda updates patch releases: ">=3.12.1" still admits python3.12, so the minor's ends are tried.
+        if any(spec.contains(f"{python_version}.{patch}", prereleases=True) for patch in (0, 99)):
+            return True
+    return False
+
+
+def default_runtime(path: Path, options: ProjectOptions, fallback: str) -> str:
+    """The runtime for a project when none was asked for: `fallback` when the project has no Python
+    constraint, else the newest runtime whose Python it allows (an error when it allows none)."""
+    from layerbuild.facts.runtimes import RUNTIMES
+
+    kind, _ = find_manifest(path)
+    if kind == "requirements":
+        return fallback
+    manifest = read_manifest(path, options, RUNTIMES[fallback][0])
+    if not manifest.requires_python:
+        return fallback
+    newest_first = sorted(RUNTIMES, key=lambda r: tuple(int(x) for x in RUNTIMES[r][0].split(".")), reverse=True)
+    for runtime in newest_first:
+        if allows(manifest.requires_python, RUNTIMES[runtime][0], manifest.path):
+            return runtime
+    raise InputError(
+        f"{manifest.path} requires Python {manifest.requires_python}, which no Lambda runtime runs "
+        f"({', '.join(sorted(RUNTIMES))}): widen the constraint"
+    )
+
+
+def open_source(path: str | Path, options: ProjectOptions, target: Target) -> RequirementsInput:
+    """The requirements input for a requirements file, a manifest or a folder, read for `target`; a
+    manifest's lines go through `read_requirements` (the same checks), and `path`/`source` name the manifest."""
+    import dataclasses
+
+    from layerbuild.resolve.requirements import read_requirements
+
+    given = Path(path)
+    if not given.exists():
+        raise InputError(f"{given} does not exist: name a requirements file, a project manifest or its folder")
+    kind, file = find_manifest(given)
+    if kind == "requirements":
+        reqs = read_requirements(file)
+        if given.is_dir():
+            _say_used(file, kind)
+        return dataclasses.replace(reqs, source=file, kind=kind)
+    manifest = read_manifest(file, options, target.python_version)
+    _say_used(file, kind)
+    if not allows(manifest.requires_python, target.python_version, file):
+        raise InputError(
+            f"{file} requires Python {manifest.requires_python}, but {target.runtime} runs Python "
+            f"{target.python_version}: pass a --runtime the project allows, or widen its Python constraint"
+        )
+    if not [line for line in manifest.lines if line.strip() and not line.lstrip().startswith("#")]:
+        raise InputError(
+            f"{file} lists no dependencies for {target.runtime} {target.arch}: add some, "
+            "or name the extras/groups to build (--extra, --group)"
+        )
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="layerbuild-manifest-") as tmp:
+        lines_file = Path(tmp) / "requirements.txt"
+        lines_file.write_text("\n".join(manifest.lines) + "\n", encoding="utf-8")
+        reqs = read_requirements(lines_file)
+    return dataclasses.replace(
+        reqs,
+        path=file,
+        files=(file,),
+        source=file,
+        kind=manifest.kind,
+        index_args=(*manifest.index_args, *reqs.index_args),
+    )
+
+
+def _say_used(file: Path, kind: str) -> None:
+    from layerbuild.util.progress import note
+
+    note(f"layerbuild: using {file} ({kind})")
