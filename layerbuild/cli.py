@@ -47,12 +47,12 @@ class LazyGroup(click.Group):
 
 # command name -> the first line of its docstring, for `layerbuild --help`
 SUMMARIES: dict[str, str] = {
-    "lock": "Resolve REQUIREMENTS for the target: the newest versions whose wheels run there, with hashes.",
-    "build": "Build a Lambda layer from REQUIREMENTS (requirements.txt, or an existing lock).",
+    "lock": "Resolve SOURCE for the target: the newest versions whose wheels run there (a lock's own), with hashes.",
+    "build": "Build a Lambda layer from SOURCE: a requirements file, a project manifest or its folder.",
     "plan": "Plan shared and per-function layers for the functions of a config file or SAM template.",
     "publish": "Publish ZIP (or every layer of the build plan with --config) to one or more regions.",
     "prune": "Delete old versions of layer NAME; a version a function in that region uses is always kept.",
-    "audit": "Audit TARGET — a layer zip, a function zip, a folder or a requirements file (built first).",
+    "audit": "Audit TARGET — a layer zip, a function zip, a folder, or a requirements file or project (built first).",
     "report": "Show what each dependency in ZIP_OR_DIR costs: bytes, import time and cold-start price.",
 }
 

@@ -97,8 +97,9 @@ def audit(
     output: str | None,
     cloudwatch_namespace: str | None,
 ) -> None:
-    """Audit TARGET — a layer zip, a function zip, a folder, or a requirements file or project manifest
-    (pyproject.toml, a lock, or a folder holding one: built first).
+    """Audit TARGET — a layer zip, a function zip, a folder, or a requirements file or project (built first).
+
+    A project is a manifest (pyproject.toml, a lock) or a folder holding one that is not a layer's.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input.
     """

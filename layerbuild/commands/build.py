@@ -124,9 +124,10 @@ def build(
     measure_imports: bool,
     fmt: str,
 ) -> None:
-    """Build a Lambda layer from SOURCE: a requirements file or lock, a pyproject.toml, uv.lock,
-    poetry.lock, Pipfile.lock or pylock.toml, or a project folder (its manifest is found in the order the
-    README's "Your project's manifest" gives)."""
+    """Build a Lambda layer from SOURCE: a requirements file, a project manifest or its folder.
+
+    A manifest is pyproject.toml, uv.lock, poetry.lock, Pipfile.lock or pylock.toml; a folder's is found in
+    the order the README's "Your project's manifest" gives (a lock beats its pyproject)."""
     from layerbuild.build.pipeline import build_layer
     from layerbuild.config import merge_build_options
     from layerbuild.errors import InputError

@@ -30,8 +30,10 @@ def lock(
     check_lock: bool | None,
     output: str | None,
 ) -> None:
-    """Resolve SOURCE (a requirements file, a project manifest or its folder) for the target: the newest
-    versions whose wheels run there (a lock's own versions for a lock), with hashes."""
+    """Resolve SOURCE for the target: the newest versions whose wheels run there (a lock's own), with hashes.
+
+    SOURCE is a requirements file, a project manifest (pyproject.toml, uv.lock, poetry.lock, Pipfile.lock,
+    pylock.toml) or a folder holding one."""
     from layerbuild.build.pipeline import runtime_for_source
     from layerbuild.config import merge_build_options
     from layerbuild.model.target import Target

@@ -83,7 +83,8 @@ def _build(build: BuildSummary) -> dict[str, Any]:
         "cached": build.cached,
         "built_in_container": list(build.built_in_container),
         "imports_verified": None if build.imports_verified is None else _import_check(build.imports_verified),
-        "source": None if build.source is None else {"path": build.source[0], "kind": build.source[1]},
+        # the manifest the layer was built from (resolve/inputs)
+        **({"source": {"path": build.source[0], "kind": build.source[1]}} if build.source is not None else {}),
     }
 
 
