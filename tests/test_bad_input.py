@@ -715,6 +715,60 @@ def _(w):
     return ["plan", "--sam", "app/template.yaml"]
 
 
+# --- project manifests: a folder, pyproject.toml (resolve/inputs) ------------------------------------
+
+_PYPROJECT = (
+    '[project]\nname = "app"\nversion = "0.1"\nrequires-python = ">=3.11"\ndependencies = ["six"]\n'
+    '[project.optional-dependencies]\nyaml = ["pyyaml"]\n[dependency-groups]\ndev = ["pytest"]\n'
+)
+
+
+@case("project-folder-without-manifest", "empty-app", "holds no manifest", "pyproject.toml")
+def _(w):
+    (w.root / "empty-app").mkdir()
+    w.write("empty-app/handler.py", "def handler(event, context): return 1\n")
+    return ["build", "empty-app", "-o", "out"]
+
+
+@case("pyproject-malformed-toml", "pyproject.toml", "not valid toml")
+def _(w):
+    w.write("app/pyproject.toml", '[project]\nname = "app"\ndependencies = ["six"\n')
+    return ["build", "app", "-o", "out"]
+
+
+@case("pyproject-group-missing", "--group docs", "no dependency group", "dev")
+def _(w):
+    w.write("app/pyproject.toml", _PYPROJECT)
+    return ["build", "app/pyproject.toml", "--group", "docs", "-o", "out"]
+
+
+@case("pyproject-extra-missing", "--extra s3", "no extra", "yaml")
+def _(w):
+    w.write("app/pyproject.toml", _PYPROJECT)
+    return ["lock", "app", "--extra", "s3", "-o", "out/lock.txt"]
+
+
+@case("pyproject-python-excludes-runtime", "requires python >=3.13", "python3.12", "3.12")
+def _(w):
+    w.write("app/pyproject.toml", _PYPROJECT.replace(">=3.11", ">=3.13"))
+    return ["build", "app", "--runtime", "python3.12", "-o", "out"]
+
+
+@case("pyproject-python-allows-no-runtime", "requires python <3.9", "no lambda runtime")
+def _(w):
+    w.write("app/pyproject.toml", _PYPROJECT.replace(">=3.11", "<3.9"))
+    return ["audit", "app"]
+
+
+@case("pyproject-poetry-caret-not-a-version", "pyproject.toml", "six", "^1.x")
+def _(w):
+    w.write(
+        "app/pyproject.toml",
+        '[tool.poetry]\nname = "app"\n[tool.poetry.dependencies]\npython = "^3.11"\nsix = "^1.x"\n',
+    )
+    return ["build", "app", "-o", "out"]
+
+
 # --- the runner ---------------------------------------------------------------------------------
 
 

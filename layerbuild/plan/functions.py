@@ -70,9 +70,9 @@ def load_functions(table: dict[str, Any], config_path: Path | None, options: Bui
         if not isinstance(req, str) or not req:
             raise InputError(f"{here}: requirements must be a path to a requirements file, not {req!r}")
         req_path = (base / req).expanduser()
-        if not req_path.is_file():
+        if not (req_path.is_file() or req_path.is_dir()):  # a folder: its manifest (resolve/inputs)
             raise InputError(
-                f"{here}: requirements = {req!r}: {req_path} is not a file: fix the path "
+                f"{here}: requirements = {req!r}: {req_path} does not exist: fix the path "
                 "(it is relative to the config file)"
             )
         code = body.get("code")

@@ -61,6 +61,7 @@ def gather_needs(specs: tuple[FunctionSpec, ...], options: BuildOptions, *, cach
     from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
     from layerbuild.model.target import Target
     from layerbuild.plan.sizes import measure_pins
+    from layerbuild.resolve.inputs import open_source
     from layerbuild.resolve.resolver import lock_requirements
     from layerbuild.resolve.runtime_provided import runtime_provided_closure
     from layerbuild.util.progress import step
@@ -70,8 +71,9 @@ def gather_needs(specs: tuple[FunctionSpec, ...], options: BuildOptions, *, cach
         target = Target(spec.runtime, spec.arch)
         packages: tuple[Package, ...] = ()
         if spec.requirements is not None:
-            with step(f"Resolving {spec.name} ({spec.requirements}) for {target.runtime} {target.arch}"):
-                lock = lock_requirements(spec.requirements, target)
+            reqs = open_source(spec.requirements, options.project_options(), target)
+            with step(f"Resolving {spec.name} ({reqs.path}) for {target.runtime} {target.arch}"):
+                lock = lock_requirements(reqs, target)
             locks[spec.name] = lock
             drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
             kept = tuple(p for p in lock.pins if p.name not in drop)

@@ -89,8 +89,20 @@ def _describe(value: Any) -> str:
     return str(value)
 
 
+def _manifest_of(code: Path) -> Path | None:
+    """What a function's CodeUri folder is built from: its requirements.txt, or a pyproject/uv/Poetry/Pipenv
+    project (resolve/inputs, found in DISCOVERY_ORDER), whatever `Metadata: BuildMethod` says (a `makefile`
+    function's folder is read the same way); None when it holds none."""
+    from layerbuild.resolve.inputs import find_manifest, has_manifest
+
+    if not has_manifest(code):
+        return None
+    kind, file = find_manifest(code)
+    return file if kind == "requirements" else code
+
+
 def functions_from_sam(path: Path, options: BuildOptions) -> tuple[FunctionSpec, ...]:
-    """The template's Python zip functions, each with its requirements.txt (if any) and target."""
+    """The template's Python zip functions, each with its requirements.txt or project (if any) and target."""
     from layerbuild.util.progress import note
 
     data = read_template(path)
@@ -168,11 +180,10 @@ def functions_from_sam(path: Path, options: BuildOptions) -> tuple[FunctionSpec,
             if not isinstance(source, list):
                 raise InputError(f"{where}: Layers must be a list")
             layers += [x if isinstance(x, str) else _describe(x) for x in source]
-        requirements = code / REQUIREMENTS_FILE
         specs.append(
             FunctionSpec(
                 name=logical_id,
-                requirements=requirements if requirements.is_file() else None,
+                requirements=_manifest_of(code),
                 runtime=runtime,
                 arch=arch,
                 layers=tuple(layers),

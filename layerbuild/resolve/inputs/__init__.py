@@ -71,12 +71,32 @@ def find_manifest(path: Path) -> tuple[str, Path]:
     """(kind, file) for a file or a folder; a folder is searched in `DISCOVERY_ORDER`."""
     if path.is_dir():
         for name in DISCOVERY_ORDER:
-            if (path / name).is_file():
+            if (path / name).is_file() and not (name == "pyproject.toml" and _tooling_only(path / name)):
                 return _kind_of(path / name), path / name
         raise InputError(
             f"{path} holds no manifest ({', '.join(DISCOVERY_ORDER)}): name the requirements file or project folder"
         )
     return _kind_of(path), path
+
+
+def has_manifest(folder: Path) -> bool:
+    """Whether a folder holds a manifest `find_manifest` would use (a SAM function's CodeUri, say)."""
+    try:
+        find_manifest(folder)
+    except InputError:
+        return False
+    return True
+
+
+def _tooling_only(pyproject: Path) -> bool:
+    """A pyproject.toml beside a requirements.txt that declares no dependencies (only [tool.ruff], say) is
+    not the folder's manifest: the requirements file is."""
+    if not (pyproject.parent / "requirements.txt").is_file():
+        return False
+    from layerbuild.resolve.inputs.pyproject import load_toml
+
+    data = load_toml(pyproject)
+    return not ("project" in data or "dependency-groups" in data or "poetry" in (data.get("tool") or {}))
 
 
 def _kind_of(file: Path) -> str:
@@ -195,6 +215,8 @@ def open_source(path: str | Path, options: ProjectOptions, target: Target) -> Re
         source=file,
         kind=manifest.kind,
         index_args=(*manifest.index_args, *reqs.index_args),
+        # A lock's local members (`name @ file:///abs`) carry no hash, yet their dependencies are the lock's too.
+        all_hashed_pins=reqs.all_hashed_pins or manifest.locked,
     )
 
 

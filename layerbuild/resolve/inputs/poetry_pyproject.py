@@ -29,10 +29,10 @@ class PoetryParts:
     python: str | None = None
 
 
-def _release(version: str, where: str) -> list[int]:
+def _release(op: str, version: str, where: str) -> list[int]:
     parts = version.split(".")
     if not all(p.isdigit() for p in parts):
-        raise InputError(f"{where}: {version!r} is not a version Poetry's ^ or ~ can take")
+        raise InputError(f"{where}: cannot read {op}{version}: Poetry's {op} takes a version like 1.2.3")
     return [int(p) for p in parts]
 
 
@@ -50,11 +50,11 @@ def clause_to_pep440(clause: str, where: str) -> list[str]:
     if version == "*" and op in ("", "=", "=="):
         return []
     if op == "^":
-        release = _release(version, where)
+        release = _release(op, version, where)
         first = next((i for i, x in enumerate(release) if x != 0), len(release) - 1)
         return [f">={version}", f"<{_bump(release, first)}"]
     if op == "~":
-        release = _release(version, where)
+        release = _release(op, version, where)
         return [f">={version}", f"<{_bump(release, 1 if len(release) > 1 else 0)}"]
     if op in ("", "="):
         op = "=="
