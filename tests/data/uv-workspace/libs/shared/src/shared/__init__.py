@@ -1,0 +1,9 @@
+"""Shared models."""
+import attrs
+
+
+@attrs.frozen
+class Order:
+    id: str
+    total_cents: int
+
