@@ -57,6 +57,15 @@ def _every_top_level_imports(report: dict, python_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def _matches_the_documented_schema(report: dict) -> None:
+    import re
+
+    import jsonschema
+
+    doc = (Path(__file__).parents[2] / "docs" / "report-schema.md").read_text()
+    jsonschema.validate(report, json.loads(re.search(r"```json schema\n(.*?)\n```", doc, re.S).group(1)))
+
+
 PEP621 = """
 [project]
 name = "orders-api"
@@ -83,6 +92,7 @@ def test_a_project_folder_builds_its_runtime_dependencies_and_names_its_manifest
     zip_path = out / layer_zip_name("orders-api", RUNTIME, "x86_64")  # named after the manifest's folder
     report = json.loads((out / f"orders-api-{RUNTIME}-x86_64.report.json").read_text())
     assert report["source"] == {"path": str(app / "pyproject.toml"), "kind": "pyproject"}
+    _matches_the_documented_schema(report)
 
     # Exactly what the same requirements resolve to as a requirements file (the path the project reuses).
     (tmp_path / "req").mkdir()
