@@ -769,6 +769,53 @@ def _(w):
     return ["build", "app", "-o", "out"]
 
 
+# --- uv.lock and workspaces (resolve/inputs/uv_lock.py) ------------------------------------------
+_UV_WORKSPACE = Path(__file__).parent / "data" / "uv-workspace"  # a real workspace locked by `uv lock`
+
+
+def _uv_workspace(w: Workspace, lock_edit: Callable[[str], str] = lambda text: text) -> str:
+    import shutil
+
+    shutil.copytree(_UV_WORKSPACE, w.root / "ws", ignore=shutil.ignore_patterns("*.egg-info", "build"))
+    lock = w.root / "ws" / "uv.lock"
+    lock.write_text(lock_edit(lock.read_text()))
+    return "ws"
+
+
+@case("uv-lock-unknown-version", "uv.lock", "version 2", "version 1")
+def _(w):
+    return ["build", _uv_workspace(w, lambda t: t.replace("version = 1\n", "version = 2\n", 1)), "-o", "out"]
+
+
+@case("uv-lock-malformed-toml", "uv.lock", "not valid toml")
+def _(w):
+    return ["lock", _uv_workspace(w, lambda t: t.replace("[manifest]", "[manifest", 1)), "-o", "out/lock.txt"]
+
+
+@case("uv-lock-package-not-a-member", "--package fn-z", "not a member", "fn-a, fn-b")
+def _(w):
+    return ["build", _uv_workspace(w), "--package", "fn-z", "-o", "out"]
+
+
+@case("uv-lock-member-outside-workspace", "workspace member shared", "outside the workspace")
+def _(w):
+    edit = lambda t: t.replace('editable = "libs/shared"', 'editable = "../elsewhere"')  # noqa: E731
+    return ["audit", _uv_workspace(w, edit), "--package", "fn-a"]
+
+
+@case("uv-lock-stale", "uv.lock is stale", "fn-b", "run `uv lock`")
+def _(w):
+    folder = _uv_workspace(w)
+    member = w.root / folder / "functions" / "fn-b" / "pyproject.toml"
+    member.write_text(member.read_text().replace('"pyyaml>=6"', '"pyyaml>=6", "six"'))
+    return ["build", folder, "--package", "fn-b", "-o", "out"]
+
+
+@case("uv-lock-group-missing", "--group dev", "fn-a has no such group", "test")
+def _(w):
+    return ["lock", _uv_workspace(w), "--package", "fn-a", "--group", "dev", "-o", "out/lock.txt"]
+
+
 # --- the runner ---------------------------------------------------------------------------------
 
 

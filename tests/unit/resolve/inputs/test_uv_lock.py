@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from layerbuild.errors import InputError
 from layerbuild.model.target import Target
 from layerbuild.resolve.inputs import ProjectOptions
 from layerbuild.resolve.inputs.uv_lock import read, toml_file
@@ -138,3 +139,41 @@ def test_reading_the_lock_needs_no_index_and_no_network(monkeypatch):
     assert any(line.startswith("pyyaml==") for line in manifest.lines)
     assert manifest.locked and manifest.kind == "uv.lock" and manifest.requires_python == ">=3.10"
     assert manifest.index_args == ()  # PyPI needs no option
+
+
+def _bad(tmp_path, edit_lock=None, options=ProjectOptions(package="fn-a")) -> str:
+    from .uv_helpers import copy_project
+
+    root = copy_project(WORKSPACE, tmp_path / "ws")
+    if edit_lock:
+        lock = root / "uv.lock"
+        lock.write_text(edit_lock(lock.read_text()))
+    with pytest.raises(InputError) as caught:
+        read(root / "uv.lock", options, "3.12")
+    assert "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+def test_bad_locks_and_requests_are_one_line_each(tmp_path):
+    assert "version 2" in _bad(tmp_path / "1", lambda t: t.replace("version = 1\n", "version = 2\n", 1))
+    assert "not valid TOML" in _bad(tmp_path / "2", lambda t: t.replace("[manifest]", "[manifest", 1))
+    message = _bad(tmp_path / "3", options=ProjectOptions(package="fn-z"))
+    assert "--package fn-z" in message and "fn-a, fn-b, orders-service, shared" in message
+    outside = _bad(tmp_path / "4", lambda t: t.replace('editable = "libs/shared"', 'editable = "../elsewhere"'))
+    assert "shared" in outside and "outside the workspace" in outside
+    assert "--extra s3" in _bad(tmp_path / "5", options=ProjectOptions(package="fn-a", extras=("s3",)))
+    assert "(it has: test)" in _bad(tmp_path / "6", options=ProjectOptions(package="fn-a", groups=("dev",)))
+    assert "no such package" in _bad(tmp_path / "7", lambda t: t.replace('name = "idna"\n', 'name = "idna2"\n'))
+
+
+def test_a_workspace_whose_root_is_no_project_needs_package(tmp_path):
+    from .uv_helpers import copy_project
+
+    root = copy_project(WORKSPACE, tmp_path / "ws")
+    text = (root / "uv.lock").read_text()
+    start = text.index('[[package]]\nname = "orders-service"')
+    end = text.index("[[package]]", start + 5)
+    (root / "uv.lock").write_text(text[:start] + text[end:])
+    with pytest.raises(InputError, match="root is not a project: choose a member with --package"):
+        read(root / "uv.lock", ProjectOptions(check_lock=False), "3.12")
+    assert read(root / "uv.lock", ProjectOptions(package="fn-b", check_lock=False), "3.12").lines
