@@ -187,7 +187,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         from layerbuild.model.names import check_layer_name
 
         check_layer_name(options.name, "--name")
-    name = options.name or default_name(reqs.path)
+    name = options.name or default_name(reqs.path, options.package)
     out = output_dir(options.output)
     with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
         lock = lock_requirements(reqs, target)
@@ -244,11 +244,12 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     return BuildResult(zip_out, report_out, lock, cached, report)
 
 
-def default_name(requirements: Path) -> str:
-    """The requirements file's folder name, made a valid layer name (`my app.v2` → `my-app-v2`)."""
+def default_name(requirements: Path, package: str | None = None) -> str:
+    """The manifest's folder name, made a valid layer name (`my app.v2` → `my-app-v2`); a workspace
+    member's name when one was asked for (`--package fn-a`)."""
     from layerbuild.model.names import layer_name_from
 
-    return layer_name_from(requirements.resolve().parent.name)
+    return layer_name_from(package or requirements.resolve().parent.name)
 
 
 def output_dir(path: str) -> Path:

@@ -125,14 +125,18 @@ READERS: dict[str, str] = {
 }
 
 
-def read_manifest(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
-    """The `Manifest` of a file or folder (found by `find_manifest`), read for a target's Python version."""
+def read_manifest(path: Path, options: ProjectOptions, python_version: str, machine: str | None = None) -> Manifest:
+    """The `Manifest` of a file or folder (found by `find_manifest`), read for a target's Python version
+    (and its machine, `x86_64`/`aarch64`, for a reader that evaluates `platform_machine` itself)."""
     kind, file = find_manifest(path)
     if kind == "requirements":
         return Manifest("requirements", file, (), locked=False)
     import importlib
+    import inspect
 
     reader: Reader = importlib.import_module(f"layerbuild.resolve.inputs.{READERS[kind]}").read
+    if machine is not None and "machine" in inspect.signature(reader).parameters:
+        return reader(file, options, python_version, machine=machine)  # type: ignore[call-arg]
     return reader(file, options, python_version)
 
 
@@ -190,7 +194,7 @@ def open_source(path: str | Path, options: ProjectOptions, target: Target) -> Re
         if given.is_dir():
             _say_used(file, kind)
         return dataclasses.replace(reqs, source=file, kind=kind)
-    manifest = read_manifest(file, options, target.python_version)
+    manifest = read_manifest(file, options, target.python_version, target.machine)
     _say_used(file, kind)
     if not allows(manifest.requires_python, target.python_version, file):
         raise InputError(
