@@ -205,3 +205,14 @@ def test_sam_functions_whose_codeuri_holds_a_project_are_planned_from_it(tmp_pat
     assert users["attrs"] == {"Orders", "Billing"} and users["python-dateutil"] == {"Orders"}
     assert users["idna"] == {"Billing"}
     assert not set(users) & DEV_ONLY
+
+
+def test_audit_builds_a_project_folder_with_the_groups_asked_then_audits_the_layer(tmp_path):
+    env = {"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")}
+    app = _pyproject(tmp_path / "orders-api", PEP621)
+    audited = run_cli("audit", str(app), "--runtime", RUNTIME, "--group", "lint", "--format", "json", env=env)
+    assert audited.code in (0, 1), audited.stderr
+    assert f"using {app / 'pyproject.toml'} (pyproject)" in audited.stderr
+    data = json.loads(audited.stdout)
+    names = {p["name"] for p in data["packages"]}
+    assert names == _locked_names(str(app), "--group", "lint", env=env) and "ruff" in names and "pytest" not in names
