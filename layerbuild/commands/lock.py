@@ -18,6 +18,14 @@ from layerbuild.commands.options import config_option, project_options, target_o
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the lock here (default: stdout)."
 )
+@click.option(
+    "--format",
+    "lock_format",
+    type=click.Choice(["requirements", "pylock"]),
+    default="requirements",
+    show_default=True,
+    help="requirements: a hashed requirements file; pylock: a PEP 751 pylock.toml for this target.",
+)
 def lock(
     source: str,
     runtime: str | None,
@@ -29,6 +37,7 @@ def lock(
     include_project: bool | None,
     check_lock: bool | None,
     output: str | None,
+    lock_format: str,
 ) -> None:
     """Resolve SOURCE for the target: the newest versions whose wheels run there (a lock's own), with hashes.
 
@@ -54,7 +63,12 @@ def lock(
     options = runtime_for_source(source, options)
     target = Target(options.runtime, options.arch)
     result = lock_requirements(open_source(source, options.project_options(), target), target)
-    text = lock_text(result)
+    if lock_format == "pylock":
+        from layerbuild.resolve.pylock_writer import pylock_text
+
+        text = pylock_text(result)
+    else:
+        text = lock_text(result)
     if output:
         from layerbuild.util.atomic import write_text_output
 
