@@ -148,7 +148,7 @@ def _(w):
     return ["build", "proj/requirements.txt", "-o", "out"]
 
 
-@case("requirements-is-a-folder", "is a folder")
+@case("requirements-is-an-empty-folder", "proj", "holds no manifest")  # a folder is searched for one
 def _(w):
     (w.root / "proj").mkdir()
     return ["build", "proj", "-o", "out"]

@@ -72,7 +72,7 @@ def load_functions(table: dict[str, Any], config_path: Path | None, options: Bui
         req_path = (base / req).expanduser()
         if not (req_path.is_file() or req_path.is_dir()):  # a folder: its manifest (resolve/inputs)
             raise InputError(
-                f"{here}: requirements = {req!r}: {req_path} does not exist: fix the path "
+                f"{here}: requirements = {req!r}: {req_path} is not a file or folder: fix the path "
                 "(it is relative to the config file)"
             )
         code = body.get("code")
