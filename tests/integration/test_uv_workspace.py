@@ -18,7 +18,7 @@ import pytest
 from layerbuild.util.interpreters import find_interpreter
 
 from ..conftest import run_cli
-from ..unit.resolve.inputs.uv_helpers import FORK, WORKSPACE, copy_project, selected, uv_export
+from ..unit.resolve.inputs.uv_helpers import ALBATROSS, FORK, WORKSPACE, copy_project, selected, uv_export
 
 pytestmark = pytest.mark.network
 
@@ -112,3 +112,21 @@ def test_a_forking_lock_on_amazon_linux_2_arm64_gets_its_pythons_branch(tmp_path
         expected = _expected(root, "--no-emit-project", python=python, machine="aarch64")
         assert f"numpy=={expected['numpy']}" in out.read_text()
         assert "pytest" not in out.read_text()
+
+
+def test_uvs_own_example_workspace_member_chain_builds_for_python313(tmp_path):
+    """albatross -> bird-feeder -> seeds: both library members go into albatross's layer, built from the
+    workspace; the versions are the lock's; everything imports under Python 3.13."""
+    root = copy_project(ALBATROSS, tmp_path / "ws")
+    env = {"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")}
+    built = run_cli(
+        "build", str(root), "--package", "albatross", "--runtime", "python3.13", "-o", str(tmp_path / "out"), env=env
+    )
+    assert built.code == 0, built.stderr
+    (report_file,) = (tmp_path / "out").glob("*.report.json")
+    report = json.loads(report_file.read_text())
+    packages = {p["name"]: p["version"] for p in report["packages"]}
+    assert packages == _expected(root, "--package", "albatross", "--no-emit-project", python="3.13")
+    assert {"bird-feeder", "seeds"} <= set(packages) and packages["idna"] == "3.6"
+    assert report["imports_verified"]["python"].startswith("3.13")
+    assert report["imports_verified"]["failures"] == [] and report["imports_verified"]["modules"] >= 5

@@ -177,3 +177,24 @@ def test_a_workspace_whose_root_is_no_project_needs_package(tmp_path):
     with pytest.raises(InputError, match="root is not a project: choose a member with --package"):
         read(root / "uv.lock", ProjectOptions(check_lock=False), "3.12")
     assert read(root / "uv.lock", ProjectOptions(package="fn-b", check_lock=False), "3.12").lines
+
+
+@pytest.mark.parametrize("member", ["albatross", "bird-feeder", "seeds"])
+@pytest.mark.parametrize("python", ["3.12", "3.13", "3.14"])
+def test_uvs_own_example_workspace_per_member_matches_uv_export(member, python):
+    """A chain of members (albatross -> bird-feeder -> seeds), each built from the lock alone."""
+    from .uv_helpers import ALBATROSS
+
+    exported = uv_export(ALBATROSS, "--package", member, "--no-emit-project")
+    for machine in MACHINES:
+        ours = _ours(ALBATROSS / "uv.lock", ProjectOptions(package=member), python)
+        assert selected(ours, ALBATROSS, python, machine) == selected(exported, ALBATROSS, python, machine)
+    if member == "albatross":
+        assert "seeds @ file://" in ours and "bird-feeder @ file://" in ours and "idna==3.6" in ours
+
+
+def test_a_virtual_workspace_root_is_refused_without_package_naming_the_members():
+    from .uv_helpers import ALBATROSS
+
+    with pytest.raises(InputError, match=r"choose a member with --package \(albatross, bird-feeder, seeds\)"):
+        read(ALBATROSS / "uv.lock", ProjectOptions(), "3.12")

@@ -16,6 +16,7 @@ from layerbuild.util.uvtool import uv_binary
 DATA = Path(__file__).resolve().parents[3] / "data"
 WORKSPACE = DATA / "uv-workspace"
 FORK = DATA / "uv-python-fork"
+ALBATROSS = DATA / "uv-albatross-virtual-workspace"  # uv's own example workspace
 
 
 def copy_project(src: Path, dest: Path) -> Path:

@@ -1,0 +1,5 @@
+import anyio
+
+
+def use():
+    print("squirrel")

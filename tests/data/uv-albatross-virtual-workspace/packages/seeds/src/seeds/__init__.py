@@ -1,0 +1,5 @@
+import idna
+
+
+def seeds():
+    print("sunflower")
