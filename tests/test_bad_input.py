@@ -816,6 +816,101 @@ def _(w):
     return ["lock", _uv_workspace(w), "--package", "fn-a", "--group", "dev", "-o", "out/lock.txt"]
 
 
+# --- poetry.lock, Pipfile.lock, pylock.toml (resolve/inputs/poetry_lock.py, pipfile_lock.py, pylock.py) ---
+_DATA = Path(__file__).parent / "data"  # real locks by Poetry 2.5, pipenv and uv (see each folder's README)
+
+
+def _copied(w: Workspace, name: str, file: str, edit: Callable[[str], str] = lambda text: text) -> str:
+    import shutil
+
+    shutil.copytree(_DATA / name, w.root / name)
+    path = w.root / name / file
+    path.write_text(edit(path.read_text()))
+    return name
+
+
+@case("poetry-lock-malformed-toml", "poetry.lock", "not valid toml")
+def _(w):
+    return [
+        "build",
+        _copied(w, "poetry-orders-api", "poetry.lock", lambda t: t.replace("[metadata]", "[metadata")),
+        "-o",
+        "out",
+    ]
+
+
+@case("poetry-lock-unknown-version", "poetry.lock", "unknown poetry.lock version 9.0")
+def _(w):
+    edit = lambda t: t.replace('lock-version = "2.1"', 'lock-version = "9.0"')  # noqa: E731
+    return ["lock", _copied(w, "poetry-orders-api", "poetry.lock", edit), "-o", "out/lock.txt"]
+
+
+@case("poetry-lock-stale", "poetry.lock is stale", "content-hash", "run `poetry lock`")
+def _(w):
+    edit = lambda t: t.replace('attrs = ">=23"', 'attrs = ">=22"')  # noqa: E731
+    return ["build", _copied(w, "poetry-orders-api", "pyproject.toml", edit), "-o", "out"]
+
+
+@case("poetry-lock-group-missing", "no dependency group 'docs'", "dev, test")
+def _(w):
+    return ["audit", _copied(w, "poetry-orders-api", "poetry.lock"), "--group", "docs"]
+
+
+@case("pipfile-lock-malformed-json", "Pipfile.lock", "not valid json")
+def _(w):
+    return ["build", _copied(w, "pipenv-billing", "Pipfile.lock", lambda t: t[: len(t) // 2]), "-o", "out"]
+
+
+@case("pipfile-lock-unknown-version", "Pipfile.lock", "pipfile-spec 99")
+def _(w):
+    edit = lambda t: t.replace('"pipfile-spec": 6', '"pipfile-spec": 99')  # noqa: E731
+    return ["lock", _copied(w, "pipenv-billing", "Pipfile.lock", edit), "-o", "out/lock.txt"]
+
+
+@case("pipfile-lock-stale", "Pipfile.lock is stale", "run `pipenv lock`")
+def _(w):
+    edit = lambda t: t.replace('jmespath = "*"', 'jmespath = ">=1"')  # noqa: E731
+    return ["build", _copied(w, "pipenv-billing", "Pipfile", edit), "-o", "out"]
+
+
+@case("pylock-malformed-toml", "pylock.toml", "not valid toml")
+def _(w):
+    edit = lambda t: t.replace("[[packages]]", "[[packages]", 1)  # noqa: E731
+    return ["build", _copied(w, "pylock-events-ingest", "pylock.toml", edit) + "/pylock.toml", "-o", "out"]
+
+
+@case("pylock-unknown-version", "pylock.toml", "lock-version 2.0")
+def _(w):
+    edit = lambda t: t.replace('lock-version = "1.0"', 'lock-version = "2.0"')  # noqa: E731
+    return ["lock", _copied(w, "pylock-events-ingest", "pylock.toml", edit) + "/pylock.toml", "-o", "out/lock.txt"]
+
+
+@case("pylock-not-a-lock", "pylock.toml", "not a PEP 751 lock")
+def _(w):
+    w.write("proj/pylock.toml", '[tool.something]\nkey = "value"\n')
+    return ["build", "proj/pylock.toml", "-o", "out"]
+
+
+@case("pylock-environment-excluded", "pylock.toml", "is locked for sys_platform == 'win32'")
+def _(w):
+    w.write("proj/pylock.toml", 'lock-version = "1.0"\nenvironments = ["sys_platform == \'win32\'"]\n')
+    return ["build", "proj/pylock.toml", "-o", "out"]
+
+
+@case("pylock-for-another-arch", "is a lock for python3.12 x86_64", "not python3.12 arm64")
+def _(w):
+    w.write(
+        "proj/pylock.toml",
+        'lock-version = "1.0"\n'
+        "environments = [\"sys_platform == 'linux' and platform_machine == 'x86_64' and python_version == '3.12'\"]\n"
+        '[[packages]]\nname = "six"\nversion = "1.17.0"\n'
+        'wheels = [{ url = "https://files.example/six-1.17.0-py2.py3-none-any.whl", hashes = { sha256 = "'
+        + "0" * 64
+        + '" } }]\n',
+    )
+    return ["build", "proj/pylock.toml", "--runtime", "python3.12", "--arch", "arm64", "-o", "out"]
+
+
 # --- the runner ---------------------------------------------------------------------------------
 
 
