@@ -67,7 +67,9 @@ def read(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
         runtime = next(rt for rt, facts in RUNTIMES.items() if facts[0] == python_version)
         arch = "x86_64" if machines[0] == "x86_64" else "arm64"
         lines.insert(0, f"{LOCK_MARKER} runtime={runtime} arch={arch}")
-    return Manifest("pylock.toml", path, tuple(lines), True, requires_python=requires)
+    indexes = sorted({p["index"] for p in lock.get("packages", []) if p.get("index")} - {"https://pypi.org/simple"})
+    index_args = tuple(a for url in indexes for a in ("--extra-index-url", url))  # may hold secrets: never print
+    return Manifest("pylock.toml", path, tuple(lines), True, requires_python=requires, index_args=index_args)
 
 
 def _looks_like_requirements(text: str) -> bool:
