@@ -35,8 +35,9 @@ def lock_from_file(reqs: RequirementsInput, target: Target) -> Lock | None:
     elif not pins:
         return None
     from_source = tuple(x for x in header.get("build-from-source", "").split(",") if x)
-    # A project lock's local members (uv workspace members, path dependencies) are built from their folders.
-    from_source += tuple(sorted(p.name for p in reqs.local if p.path.suffix != ".whl" and p.name not in from_source))
+    # A pin named by a folder, a VCS or an sdist URL (a workspace member, a git dependency) is built from it.
+    built = {p.name for p in pins if p.source and not p.source.split("#")[0].endswith(".whl")}
+    from_source += tuple(sorted(built - set(from_source)))
     urls: dict[str, str] = {}
     if not target.uv_is_exact and header.get("wheels") != "checked":
         pins, from_source, urls = _check_locked_wheels(reqs.index_args, target, pins, from_source)

@@ -29,7 +29,7 @@ def _expected(root: Path, *export_args: str, python: str = "3.12", machine: str 
 
     out = {}
     for (name, version), _ in selected(uv_export(root, *export_args), root, python, machine).items():
-        if name == "-e":
+        if name == "local":
             project = toml_file(Path(version) / "pyproject.toml")["project"]
             out[project["name"]] = project["version"]
         else:

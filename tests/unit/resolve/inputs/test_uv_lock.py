@@ -57,9 +57,9 @@ def test_a_function_gets_its_own_dependencies_and_shared_but_not_the_other_funct
     names = {name for name, _ in selected(lines, WORKSPACE, "3.12", "x86_64")}
     fn_b = {name for name, _ in selected(uv_export(WORKSPACE, "--package", "fn-b"), WORKSPACE, "3.12", "x86_64")}
     dev = {n for n, _ in selected(uv_export(WORKSPACE, "--only-group", "dev"), WORKSPACE, "3.12", "x86_64")}
-    assert "requests" in names and "-e" in names  # its own, and the shared member as a local line
+    assert "requests" in names and "local" in names  # its own, and the shared member as a local line
     assert f"shared @ {(WORKSPACE / 'libs' / 'shared').as_uri()}" in lines
-    assert "pyyaml" in fn_b and not (fn_b - {"-e", "attrs"}) & names  # nothing only fn-b needs
+    assert "pyyaml" in fn_b and not (fn_b - {"local", "attrs"}) & names  # nothing only fn-b needs
     assert "pytest" in dev and not dev & names
     assert "click" not in names  # the root's own dependencies are not the member's
     assert "fn-a @" not in lines and "fn-b" not in lines and "orders-service" not in lines

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from packaging.markers import default_environment
+from packaging.markers import Marker, default_environment
 from packaging.requirements import Requirement
 
 from layerbuild.util.uvtool import uv_binary
@@ -52,14 +52,19 @@ def selected(text: str, root: Path, python: str, machine: str) -> dict[tuple[str
         if not line or line.startswith("#"):
             continue
         spec, *hashes = (part.strip() for part in line.split("--hash="))
-        if spec.startswith("-e "):
-            out[("-e", str((root / spec[3:].strip()).resolve()))] = frozenset(hashes)
+        spec = spec.removeprefix("-e ").strip()
+        if spec.startswith("."):  # uv export's local folder or file
+            path, _, marker = spec.partition(";")
+            if not marker or Marker(marker).evaluate(lambda_env(python, machine)):
+                out[("local", str((root / path.strip()).resolve()))] = frozenset(hashes)
             continue
         req = Requirement(spec)
         if req.marker and not req.marker.evaluate(lambda_env(python, machine)):
             continue
-        if req.url:
-            out[("-e", req.url.removeprefix("file://"))] = frozenset(hashes)
+        if req.url and req.url.startswith("file://"):
+            out[("local", req.url.removeprefix("file://"))] = frozenset(hashes)
+        elif req.url:
+            out[(req.name, req.url)] = frozenset(hashes)
         else:
             out[(req.name, str(req.specifier).removeprefix("=="))] = frozenset(hashes)
     return out
