@@ -27,6 +27,7 @@ HERE = f"python3.{sys.version_info.minor}"  # the test's own interpreter imports
 PROJECTS = [
     ("poetry-orders-api", HERE, {"black", "pytest", "coverage", "click", "pathspec", "pluggy", "iniconfig"}),
     ("poetry18-thumbnailer", HERE, {"pytest", "coverage", "pluggy", "iniconfig"}),
+    ("poetry-pep621-reports", HERE, {"pytest", "mypy", "openpyxl", "pluggy", "iniconfig", "mypy-extensions"}),
     ("pipenv-billing", "python3.12", {"pytest", "moto", "werkzeug", "responses", "jinja2"}),
     ("pylock-events-ingest", HERE, {"pytest", "ruff", "pluggy", "iniconfig", "pygments"}),
 ]

@@ -36,7 +36,7 @@ def read(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
         raise InputError(f"{path}: unknown poetry.lock version {version} (this layerbuild reads 1.x and 2.x)")
     pyproject_file = path.parent / "pyproject.toml"
     pyproject = load_toml(pyproject_file, "pyproject.toml") if pyproject_file.is_file() else None
-    if pyproject is not None and options.check_lock and meta.get("content-hash") != content_hash(pyproject):
+    if pyproject is not None and options.check_lock and not _fresh(path, pyproject, meta.get("content-hash")):
         raise InputError(
             f"{path} is stale against {pyproject_file} (its content-hash differs): run `poetry lock` to refresh "
             "it, or pass --no-check-lock"
@@ -63,25 +63,41 @@ def read(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
     )
 
 
-def content_hash(pyproject: dict[str, Any]) -> str:
-    """Poetry's content-hash (poetry/packages/locker.py `_get_content_hash`, Poetry 1.2 to 2.x; for 1.1 the
-    same when no groups are declared): sha256 of the sorted JSON of the relevant pyproject sections."""
+def content_hash(pyproject: dict[str, Any], with_dependency_groups: bool = True) -> str:
+    """Poetry's content-hash (poetry/packages/locker.py `_get_content_hash`, Poetry 2.5; the same as 1.2-1.8,
+    and as 1.1 when no groups are declared): sha256 of the sorted JSON of the relevant pyproject sections."""
     project = pyproject.get("project", {})
-    groups = pyproject.get("dependency-groups", {})
+    groups = pyproject.get("dependency-groups", {}) if with_dependency_groups else {}
     poetry = pyproject.get("tool", {}).get("poetry", {})
     relevant_project = {k: project[k] for k in _PROJECT_KEYS if project.get(k) is not None}
     relevant_poetry = {}
     for key in [*_LEGACY_KEYS, "group"]:
         data = poetry.get(key)
-        if data is None and (key not in _LEGACY_KEYS or relevant_project):
+        if data is None and (key not in _LEGACY_KEYS or relevant_project or groups):
             continue
         relevant_poetry[key] = data
-    content: dict[str, Any] = relevant_poetry
+    content: dict[str, Any] = {}
     if relevant_project:
-        content = {"project": relevant_project, "tool": {"poetry": relevant_poetry}}
-        if groups:
-            content["dependency-groups"] = groups
+        content["project"] = relevant_project
+    if groups:
+        content["dependency-groups"] = groups
+    if content:
+        content["tool"] = {"poetry": relevant_poetry}
+    else:
+        content = relevant_poetry
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _fresh(lock_path: Path, pyproject: dict[str, Any], locked_hash: object) -> bool:
+    """Poetry's own check: the hash matches, or (a lock written before Poetry 2.3) matches without PEP 735 groups."""
+    if locked_hash == content_hash(pyproject):
+        return True
+    import re
+
+    with lock_path.open(encoding="utf-8") as f:
+        m = re.search(r"Poetry (\d+)\.(\d+)", f.readline())
+    old = m is not None and (int(m[1]), int(m[2])) < (2, 3)
+    return old and locked_hash == content_hash(pyproject, with_dependency_groups=False)
 
 
 def _roots(pyproject: dict[str, Any], options: ProjectOptions, path: Path) -> list[Edge]:

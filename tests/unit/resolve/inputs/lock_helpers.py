@@ -34,5 +34,5 @@ def versions(lock: Lock) -> dict[str, str | None]:
     return {p.name: p.version for p in lock.pins}
 
 
-def holds(marker: str | None, python: str, machine: str = "x86_64") -> bool:
-    return not marker or Marker(marker).evaluate(marker_env(python, machine))
+def holds(marker: str | None, python: str, machine: str = "x86_64", extras: tuple[str, ...] = ()) -> bool:
+    return not marker or any(Marker(marker).evaluate(marker_env(python, machine, e)) for e in ("", *extras))

@@ -18,19 +18,20 @@ from .lock_helpers import copy, holds, locked, versions
 
 ORDERS = "poetry-orders-api"  # Poetry 2.5.1, lock-version 2.1 (groups + markers per package)
 THUMBS = "poetry18-thumbnailer"  # Poetry 1.8.5, lock-version 2.0 (no groups)
+REPORTS = "poetry-pep621-reports"  # Poetry 2.5.1, lock-version 2.1, [project] + [dependency-groups]
 
 
 def _lock(folder: Path) -> dict:
     return load_toml(folder / "poetry.lock", "poetry.lock")
 
 
-def _by_groups(folder: Path, groups: set[str], python: str) -> dict[str, str]:
+def _by_groups(folder: Path, groups: set[str], python: str, extras: tuple[str, ...] = ()) -> dict[str, str]:
     """The truth from Poetry's own per-package `groups` and `markers` (lock 2.1), not from the graph."""
     out = {}
     for pkg in _lock(folder)["package"]:
         markers = pkg.get("markers")
         for g in set(pkg["groups"]) & groups:
-            if holds(markers.get(g) if isinstance(markers, dict) else markers, python):
+            if holds(markers.get(g) if isinstance(markers, dict) else markers, python, extras=extras):
                 out[pkg["name"].lower()] = pkg["version"]
     return out
 
@@ -73,7 +74,7 @@ def test_hashes_are_the_locks_and_the_graph_is_annotated(tmp_path):
 def test_content_hash_is_poetrys_for_both_real_locks():
     from .lock_helpers import DATA
 
-    for name in (ORDERS, THUMBS):
+    for name in (ORDERS, THUMBS, REPORTS):
         pyproject = load_toml(DATA / name / "pyproject.toml", "pyproject")
         assert content_hash(pyproject) == _lock(DATA / name)["metadata"]["content-hash"]
 
@@ -136,3 +137,20 @@ def test_a_group_that_does_not_exist_is_refused(tmp_path):
     folder = copy(ORDERS, tmp_path)
     with pytest.raises(InputError, match="no dependency group 'docs'.*dev, test"):
         read(folder / "poetry.lock", ProjectOptions(groups=("docs",)), "3.12")
+
+
+def test_pep621_dependencies_extras_and_pep735_groups(tmp_path):
+    folder = copy(REPORTS, tmp_path)
+    main = versions(locked(folder))
+    assert main == _by_groups(folder, {"main"}, "3.12")
+    assert not {"pytest", "mypy", "openpyxl"} & main.keys() and "uvloop" in main
+    assert versions(locked(folder, extras=("excel",))) == _by_groups(folder, {"main"}, "3.12", ("excel",))
+    with_dev = versions(locked(folder, groups=("dev",)))
+    assert with_dev == _by_groups(folder, {"main", "dev"}, "3.12") and {"pytest", "mypy"} <= with_dev.keys()
+
+
+def test_a_lock_without_its_pyproject_is_read_by_its_own_groups(tmp_path):
+    folder = copy(ORDERS, tmp_path)
+    (folder / "pyproject.toml").unlink()
+    assert versions(locked(folder)) == _by_groups(folder, {"main"}, "3.12")
+    assert versions(locked(folder, groups=("dev",))) == _by_groups(folder, {"main", "dev"}, "3.12")
