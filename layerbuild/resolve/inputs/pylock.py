@@ -62,6 +62,16 @@ def read(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
                 chosen[c.name] = c
         return chosen
 
+    unfit: list[_Unfit] = []
+    for machine in machines:  # a lock with no wheel for one machine (made for the other) is a lock for the other
+        try:
+            select(machine)
+        except _Unfit as exc:
+            unfit.append(exc)
+    if len(unfit) == len(machines):
+        raise unfit[0]
+    if unfit:
+        machines = tuple(m for m in machines if m != unfit[0].machine)
     lines = per_machine(select, machines)
     if len(machines) == 1:  # a lock for one machine: `lock_from_file` refuses it for the other in one line
         runtime = next(rt for rt, facts in RUNTIMES.items() if facts[0] == python_version)
@@ -70,6 +80,12 @@ def read(path: Path, options: ProjectOptions, python_version: str) -> Manifest:
     indexes = sorted({p["index"] for p in lock.get("packages", []) if p.get("index")} - {"https://pypi.org/simple"})
     index_args = tuple(a for url in indexes for a in ("--extra-index-url", url))  # may hold secrets: never print
     return Manifest("pylock.toml", path, tuple(lines), True, requires_python=requires, index_args=index_args)
+
+
+class _Unfit(InputError):
+    def __init__(self, machine: str, message: str) -> None:
+        super().__init__(message)
+        self.machine = machine
 
 
 def _looks_like_requirements(text: str) -> bool:
@@ -130,10 +146,15 @@ def _chosen(pkg: dict[str, Any], fits: list[Target], path: Path) -> Chosen:
             hashes.extend(_sha256(wheel, name, path))
     if not hashes and "sdist" in pkg:
         hashes.extend(_sha256(pkg["sdist"], name, path))
+    if not hashes and pkg.get("wheels") and not any(t.uv_is_exact for t in fits):
+        # Amazon Linux 2: `lock_from_file` checks the wheels against the index and refuses in one line naming
+        # the newest version that has one for the target.
+        hashes.extend(h for w in pkg["wheels"] for h in _sha256(w, name, path))
     if not hashes:
         where = " or ".join(t.describe() for t in fits)
-        raise InputError(
-            f"{path}: {name}=={pkg['version']} is locked without a wheel that runs on {where} and without its sdist"
+        raise _Unfit(
+            fits[0].machine,
+            f"{path}: {name}=={pkg['version']} is locked without a wheel that runs on {where} and without its sdist",
         )
     return Chosen(name, f"{name}=={pkg['version']}", tuple(hashes))
 

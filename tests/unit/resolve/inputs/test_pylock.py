@@ -83,3 +83,30 @@ def test_bad_locks_are_one_line(tmp_path, text, message):
     (tmp_path / "pylock.toml").write_text(text)
     with pytest.raises(InputError, match=message):
         read(tmp_path / "pylock.toml", ProjectOptions(), "3.12")
+
+
+def _without_orjson_wheels(folder, pattern: str) -> None:
+    import re
+
+    path = folder / "pylock.toml"
+    keep = [
+        line
+        for line in path.read_text().splitlines()
+        if not re.search(rf"orjson-3\.13\.0-.*{pattern}", line) and not (line.startswith("sdist") and "orjson" in line)
+    ]
+    path.write_text("\n".join(keep) + "\n")
+
+
+def test_a_lock_with_wheels_for_one_machine_only_is_a_lock_for_that_machine(tmp_path):
+    folder = copy(EVENTS, tmp_path)
+    _without_orjson_wheels(folder, r"manylinux_2_17_aarch64")  # as a lock made on x86_64 only could be
+    assert "orjson" in versions(locked(folder / "pylock.toml", "python3.12", "x86_64"))
+    with pytest.raises(InputError, match="is a lock for python3.12 x86_64, not python3.12 arm64"):
+        locked(folder / "pylock.toml", "python3.12", "arm64")
+
+
+def test_a_package_with_no_wheel_for_the_target_and_no_sdist_is_refused_in_one_line(tmp_path):
+    folder = copy(EVENTS, tmp_path)
+    _without_orjson_wheels(folder, r"manylinux_2_17_(x86_64|aarch64)")
+    with pytest.raises(InputError, match=r"orjson==3\.13\.0 is locked without a wheel that runs on python3\.12"):
+        read(folder / "pylock.toml", ProjectOptions(), "3.12")
