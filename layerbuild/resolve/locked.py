@@ -35,8 +35,9 @@ def lock_from_file(reqs: RequirementsInput, target: Target) -> Lock | None:
     elif not pins:
         return None
     from_source = tuple(x for x in header.get("build-from-source", "").split(",") if x)
-    # A pin named by a folder, a VCS or an sdist URL (a workspace member, a git dependency) is built from it.
-    built = {p.name for p in pins if p.source and not p.source.split("#")[0].endswith(".whl")}
+    # A pin named by a folder, a VCS or an sdist URL (a workspace member, a git dependency) is built from it,
+    # and so is one the file says to build (`--no-binary NAME`: a project lock's version without a fitting wheel).
+    built = {p.name for p in pins if p.source and not p.source.split("#")[0].endswith(".whl")} | reqs.no_binary
     from_source += tuple(sorted(built - set(from_source)))
     urls: dict[str, str] = {}
     if not target.uv_is_exact and header.get("wheels") != "checked":

@@ -228,12 +228,16 @@ def read(path: Path, options: ProjectOptions, python_version: str, machine: str 
         from layerbuild.resolve.inputs.uv_lock_stale import check_fresh
 
         check_fresh(path, workspace, data.get("requires-python"))
+    from layerbuild.resolve.inputs.uv_lock_wheels import targets_for, without_wheels
+
     lines, used = locked_lines(Graph(path, packages), workspace, options, python_version, machine, root)
+    indexes = index_args(used, root)
+    from_source = without_wheels(used, targets_for(python_version, (machine,) if machine else MACHINES), indexes)
     return Manifest(
         kind="uv.lock",
         path=path,
-        lines=tuple(lines),
+        lines=(*from_source, *lines),
         locked=True,
         requires_python=data.get("requires-python"),
-        index_args=index_args(used, root),
+        index_args=indexes,
     )

@@ -49,8 +49,8 @@ def selected(text: str, root: Path, python: str, machine: str) -> dict[tuple[str
     joined = text.replace("\\\n", " ")
     for raw in joined.splitlines():
         line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith("#"):
-            continue
+        if not line or line.startswith("#") or line.startswith("--"):
+            continue  # comments, and options such as `--no-binary NAME` (see test_uv_lock_wheels.py)
         spec, *hashes = (part.strip() for part in line.split("--hash="))
         spec = spec.removeprefix("-e ").strip()
         if spec.startswith("."):  # uv export's local folder or file
