@@ -54,7 +54,9 @@ class RequirementsInput:
     only_binary: frozenset[str] = frozenset()  # names that must come as wheels; ":all:" for every package
     pre: bool = False
     source: Path | None = None  # the manifest the user named (resolve/inputs: a folder's file, a pyproject, a lock)
-    kind: str = "requirements"  # its kind: requirements | pyproject | uv.lock | poetry.lock | Pipfile.lock | pylock.toml
+    kind: str = (
+        "requirements"  # its kind: requirements | pyproject | uv.lock | poetry.lock | Pipfile.lock | pylock.toml
+    )
     _tmp: list[tempfile.TemporaryDirectory[str]] = field(default_factory=list, compare=False, repr=False)
 
     @property

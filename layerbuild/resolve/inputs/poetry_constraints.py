@@ -29,19 +29,11 @@ def _clause(raw: str, whole: str) -> list[str]:
     if not m:
         raise InputError(f"cannot read the Poetry constraint {whole!r}")
     op, version = m.group(1) or "", m.group(2)
-    parts = [int(x) if x.isdigit() else x for x in version.split(".")]
-    if op == "^":
-        nums = [int(x) for x in version.split(".") if x.isdigit()]
-        first = next((i for i, n in enumerate(nums) if n != 0), len(nums) - 1)
-        upper = [*nums[:first], nums[first] + 1]
-        return [f">={version}", f"<{'.'.join(map(str, upper))}"]
-    if op == "~":
-        nums = [int(x) for x in version.split(".") if x.isdigit()]
-        upper = [nums[0] + 1] if len(nums) == 1 else [*nums[:1], nums[1] + 1]
-        return [f">={version}", f"<{'.'.join(map(str, upper))}"]
-    if op in ("", "="):
-        return [f"=={version}" if "*" in version or len(parts) > 2 else f"=={version}.*"]
-    return [f"{op}{version}"]
+    if op in ("", "=") and "*" not in version and len(version.split(".")) <= 2:
+        return [f"=={version}.*"]  # for Python, Poetry reads `3.10` as any 3.10.x
+    from layerbuild.resolve.inputs.poetry_pyproject import clause_to_pep440
+
+    return clause_to_pep440(raw, f"the Poetry constraint {whole!r}")
 
 
 def python_allows(constraint: str, python_version: str) -> bool:

@@ -73,8 +73,10 @@ def to_pep440(constraint: str, where: str) -> str:
 
 
 def python_constraint(constraint: str, where: str) -> str:
-    """Poetry's `python` (alternatives kept, joined by `||`)."""
-    return " || ".join(to_pep440(alt, where) for alt in constraint.split("||"))
+    """Poetry's `python` (alternatives kept, joined by `||`), read as Poetry reads a Python constraint."""
+    from layerbuild.resolve.inputs.poetry_constraints import to_pep440 as python_to_pep440
+
+    return python_to_pep440(constraint) or ""
 
 
 def _applies(python: str | None, python_version: str, where: str) -> bool:
