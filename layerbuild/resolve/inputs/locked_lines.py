@@ -20,18 +20,21 @@ MACHINES: tuple[str, ...] = ("x86_64", "aarch64")
 
 
 def marker_env(python_version: str, machine: str, extra: str = "") -> dict[str, str]:
-    """PEP 508 marker values on a Lambda runtime (Linux, CPython) of this Python and machine."""
+    """PEP 508 marker values on a Lambda runtime (Linux, CPython) of this Python ("3.12" or "3.12.4") and
+    machine: the one marker environment every lock reader evaluates with."""
+    short = ".".join(python_version.split(".")[:2])
+    full = python_version if python_version.count(".") >= 2 else f"{python_version}.0"
     return {
         "implementation_name": "cpython",
-        "implementation_version": f"{python_version}.0",
+        "implementation_version": full,
         "os_name": "posix",
         "platform_machine": machine,
         "platform_python_implementation": "CPython",
         "platform_release": "",
         "platform_system": "Linux",
         "platform_version": "",
-        "python_full_version": f"{python_version}.0",
-        "python_version": python_version,
+        "python_full_version": full,
+        "python_version": short,
         "sys_platform": "linux",
         "extra": extra,
     }

@@ -137,23 +137,10 @@ class Graph:
 
 
 def target_env(python_version: str, machine: str) -> dict[str, str]:
-    """The marker environment of a Lambda runtime: Linux, CPython, the runtime's Python, the machine."""
-    short = ".".join(python_version.split(".")[:2])
-    full = python_version if python_version.count(".") >= 2 else f"{python_version}.0"
-    return {
-        "implementation_name": "cpython",
-        "implementation_version": full,
-        "os_name": "posix",
-        "platform_machine": machine,
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_system": "Linux",
-        "platform_version": "",
-        "python_full_version": full,
-        "python_version": short,
-        "sys_platform": "linux",
-        "extra": "",
-    }
+    """The marker environment of a Lambda runtime (the one every lock reader uses)."""
+    from layerbuild.resolve.inputs.locked_lines import marker_env
+
+    return marker_env(python_version, machine)
 
 
 def evaluate(marker: str | None, env: dict[str, str], active: frozenset[str]) -> bool:
