@@ -143,6 +143,26 @@ def sam_build(sam: str, reqs: Path, runtime: str, arch: str, work: Path, run: in
     return times[0], times[1]
 
 
+def _from_uv_lock(name: str, work: Path, args: argparse.Namespace, env: dict[str, str], extra: list[str]):
+    """(cold, unchanged) medians of building the set from a uv project's uv.lock (locked once, untimed)."""
+    from layerbuild.util.uvtool import uv_binary
+
+    project = work / f"{name}-uv"
+    project.mkdir()
+    deps = ", ".join(f'"{d}"' for d in SETS[name])
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}-uv"\nversion = "0"\nrequires-python = ">=3.10"\ndependencies = [{deps}]\n'
+    )
+    subprocess.run([uv_binary(), "lock", "-q", "--directory", str(project)], check=True, env=env)
+    cold, hit = [], []
+    for run in range(args.runs):
+        run_env = {**env, "LAYERBUILD_CACHE_DIR": str(work / f"lb-lock-cache-{run}")}
+        out = work / f"lock-out-{run}"
+        cold.append(layerbuild_build(project, args.runtime, args.arch, out, run_env, extra))
+        hit.append(layerbuild_build(project, args.runtime, args.arch, out, run_env, extra))
+    return statistics.median(cold), statistics.median(hit)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -211,6 +231,11 @@ def main() -> None:
                     sam_results.append(sam_build(args.sam, reqs, args.runtime, args.arch, work, run, run_env))
             pip_s, cold_s, hit_s = (statistics.median(t) for t in (pip_times, cold_times, hit_times))
             print(f"{name:8} {pip_s:10.2f} {cold_s:8.2f} {pip_s / cold_s:6.1f}x {hit_s:12.2f} {pip_s / hit_s:7.1f}x")
+            lock_cold, lock_hit = _from_uv_lock(name, work, args, env, extra)
+            print(
+                f"{'  uv.lock':8} {'':10} {lock_cold:8.2f} {pip_s / lock_cold:6.1f}x {lock_hit:12.2f} "
+                f"{pip_s / lock_hit:7.1f}x   (the same set as a uv project: built from its lock, never resolved)"
+            )
             if sam_results:
                 failed = [r for r in sam_results if isinstance(r, str)]
                 if failed:
