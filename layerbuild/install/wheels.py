@@ -100,6 +100,9 @@ class WheelsInstaller(Installer):
             reqs.write_text(install_text(lock, exclude, wheel_urls_for(lock)))
             proc = run_uv(uv_install_args(lock, target, dest, reqs))
         if proc.returncode != 0:
+            from layerbuild.resolve.locked import refuse_unfit_locked_pins
+
+            refuse_unfit_locked_pins(lock, proc.stderr)
             raise InstallError(f"installing for {target.runtime} {target.arch} failed: {first_error_line(proc.stderr)}")
         # Console scripts carry a shebang to this machine's Python: useless in /opt, and they make the
         # zip depend on where it was built.

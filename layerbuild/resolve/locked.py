@@ -123,6 +123,36 @@ def _check_locked_wheels(
     return checked, tuple(sorted(sdist)), urls
 
 
+def refuse_unfit_locked_pins(lock: Lock, installer_stderr: str) -> None:
+    """After a failed install: a locked pin uv found no wheel for (a lock made for another Python or glibc,
+    e.g. a Pipfile.lock that lists only hashes) is refused in one line naming its locked version and the newest
+    version with a wheel for the target, rather than leaving uv's message alone. Returns when none is."""
+    import re
+
+    from layerbuild.errors import NoCompatibleWheelError
+
+    unfit = [
+        p
+        for p in lock.pins
+        if p.version
+        and not p.source
+        and p.name not in lock.build_from_source
+        and re.search(
+            rf"`?{re.escape(p.name)}(==|`? *\(?v?){re.escape(p.version)}\)?`? (has|have) no (usable )?wheels",
+            installer_stderr,
+            re.I,
+        )
+    ]
+    if not unfit:
+        return
+    for name in sorted(_locked_sdists_or_refuse(unfit, lock.index_args, lock.target)):  # raises for the others
+        pin = next(p for p in unfit if p.name == name)
+        raise NoCompatibleWheelError(
+            f"{name}=={pin.version} is locked without a wheel for {lock.target.describe()}; the lock holds its "
+            "sdist, which must be compiled for Lambda: use --backend container, or lock a version with a wheel"
+        )
+
+
 def _locked_sdists_or_refuse(pins: list[Pin], index_args: tuple[str, ...], target: Target) -> set[str]:
     """Locked pins none of whose hashed wheels runs on `target`: built from their locked sdist when the lock
     holds its hash (the container builds it under --backend auto); otherwise refused with one line that

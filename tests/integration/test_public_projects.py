@@ -148,3 +148,24 @@ def test_public_project_layer_holds_exactly_its_locked_runtime_dependencies(tmp_
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_public_pipfile_lock_whose_pin_has_no_wheel_for_python312_is_one_line_naming_it(tmp_path):
+    """Paketo's Pipfile.lock pins markupsafe 2.1.2, which has no wheel for Python 3.12: not uv's raw installer
+    message, but one line naming the locked version and what to do (the lock holds its sdist)."""
+    project = tmp_path / "app"
+    shutil.copytree(DATA / "public-pipenv-paketo-sample", project)
+    out = tmp_path / "out"
+    result = run_cli(
+        "build",
+        str(project),
+        "--runtime",
+        "python3.12",
+        "-o",
+        str(out),
+        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert result.code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("layerbuild: error")]
+    assert len(errors) == 1 and "markupsafe==2.1.2" in errors[0] and "python3.12" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and not list(out.glob("*.zip"))
