@@ -19,6 +19,15 @@ class NoCompatibleWheelError(ResolutionError):
     """A package has no wheel that runs on the target and cannot be built here."""
 
 
+class LockedSdistsNeeded(NoCompatibleWheelError):
+    """Locked pins that have no wheel for the target but whose locked sdist can be built (`names`): the
+    auto backend builds them (in the build container when they compile); others report the message."""
+
+    def __init__(self, message: str, names: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.names = names
+
+
 class InstallError(LayerbuildError):
     """Installing the locked packages failed."""
 

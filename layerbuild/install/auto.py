@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from layerbuild.errors import DockerUnavailable, InstallError, NoCompatibleWheelError
+from layerbuild.errors import DockerUnavailable, InstallError, LockedSdistsNeeded, NoCompatibleWheelError
 from layerbuild.install.container.installer import ContainerInstaller, merge
 from layerbuild.install.interface import Installer
 from layerbuild.install.wheels import WheelsInstaller
@@ -41,7 +41,17 @@ class AutoInstaller(Installer):
     def install(self, lock: Lock, target: Target, dest: Path, exclude: frozenset[str] = frozenset()) -> None:
         wanted = lock.names() - exclude
         from_source = sorted(n for n in lock.build_from_source if n in wanted)
-        self.wheels.install(lock, target, dest, exclude | frozenset(from_source))
+        try:
+            self.wheels.install(lock, target, dest, exclude | frozenset(from_source))
+        except LockedSdistsNeeded as missing:
+            # A lock made for another Python or glibc: its locked sdists are built as any sdist is (never
+            # another version), and the rest installs as wheels.
+            from dataclasses import replace
+
+            shutil.rmtree(dest, ignore_errors=True)
+            lock = replace(lock, build_from_source=tuple(sorted({*lock.build_from_source, *missing.names})))
+            from_source = sorted(n for n in lock.build_from_source if n in wanted)
+            self.wheels.install(lock, target, dest, exclude | frozenset(from_source))
         from layerbuild.install.sdist_probe import probe
         from layerbuild.util.progress import note
 

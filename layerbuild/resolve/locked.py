@@ -129,8 +129,6 @@ def refuse_unfit_locked_pins(lock: Lock, installer_stderr: str) -> None:
     version with a wheel for the target, rather than leaving uv's message alone. Returns when none is."""
     import re
 
-    from layerbuild.errors import NoCompatibleWheelError
-
     unfit = [
         p
         for p in lock.pins
@@ -145,11 +143,16 @@ def refuse_unfit_locked_pins(lock: Lock, installer_stderr: str) -> None:
     ]
     if not unfit:
         return
-    for name in sorted(_locked_sdists_or_refuse(unfit, lock.index_args, lock.target)):  # raises for the others
-        pin = next(p for p in unfit if p.name == name)
-        raise NoCompatibleWheelError(
-            f"{name}=={pin.version} is locked without a wheel for {lock.target.describe()}; the lock holds its "
-            "sdist, which must be compiled for Lambda: use --backend container, or lock a version with a wheel"
+    sdists = tuple(sorted(_locked_sdists_or_refuse(unfit, lock.index_args, lock.target)))  # raises for the rest
+    if sdists:
+        from layerbuild.errors import LockedSdistsNeeded
+
+        locked = ", ".join(f"{n}=={lock.pin(n).version}" for n in sdists)
+        raise LockedSdistsNeeded(
+            f"{locked} {'is' if len(sdists) == 1 else 'are'} locked without a wheel for {lock.target.describe()}; "
+            "the lock holds the sdist, which must be built for Lambda: use --backend auto or container, or lock "
+            "a version with a wheel",
+            sdists,
         )
 
 

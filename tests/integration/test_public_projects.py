@@ -150,22 +150,24 @@ def test_public_project_layer_holds_exactly_its_locked_runtime_dependencies(tmp_
     assert done.returncode == 0, done.stderr
 
 
-def test_a_public_pipfile_lock_whose_pin_has_no_wheel_for_python312_is_one_line_naming_it(tmp_path):
-    """Paketo's Pipfile.lock pins markupsafe 2.1.2, which has no wheel for Python 3.12: not uv's raw installer
-    message, but one line naming the locked version and what to do (the lock holds its sdist)."""
+@pytest.mark.parametrize("backend", ["wheels", "auto"])
+def test_a_public_pipfile_lock_whose_pin_has_no_wheel_for_python312_is_built_from_its_sdist_or_one_line(
+    tmp_path, backend
+):
+    """Paketo's Pipfile.lock pins markupsafe 2.1.2, which has no wheel for Python 3.12 (the lock holds its sdist).
+    `--backend wheels`: one line naming the locked version, not uv's raw message. `auto`: the locked sdist goes to
+    the build container (never another version); with no engine answering, one line says so."""
     project = tmp_path / "app"
     shutil.copytree(DATA / "public-pipenv-paketo-sample", project)
     out = tmp_path / "out"
-    result = run_cli(
-        "build",
-        str(project),
-        "--runtime",
-        "python3.12",
-        "-o",
-        str(out),
-        env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
-    )
+    env = {"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache"), "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    result = run_cli("build", str(project), "--runtime", "python3.12", "--backend", backend, "-o", str(out), env=env)
     assert result.code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("layerbuild: error")]
-    assert len(errors) == 1 and "markupsafe==2.1.2" in errors[0] and "python3.12" in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    if backend == "wheels":
+        assert "markupsafe==2.1.2 is locked without a wheel for python3.12" in errors[0]
+    else:
+        assert "markupsafe 2.1.2 has no wheel for python3.12" in errors[0]
+        assert "must be compiled in a Lambda build image" in errors[0] and "no Docker engine answers" in errors[0]
     assert "Traceback" not in result.stderr and not list(out.glob("*.zip"))
