@@ -37,25 +37,6 @@ class Shadow:
         )
 
 
-def _marker_environment(target: Target) -> dict[str, str]:
-    """PEP 508 marker values on the target's runtime (what its SDK's pip saw)."""
-    from packaging.markers import default_environment
-
-    env = {key: str(value) for key, value in default_environment().items()}
-    env.update(
-        {
-            "python_version": target.python_version,
-            "python_full_version": f"{target.python_version}.0",
-            "sys_platform": "linux",
-            "platform_system": "Linux",
-            "os_name": "posix",
-            "platform_machine": target.machine,
-            "extra": "",
-        }
-    )
-    return env
-
-
 def shadowed(layer: dict[str, str | None], target: Target) -> list[Shadow]:
     """Packages of `layer` ({name: version}) outside a range the runtime's SDK declares, for `target`:
     one Shadow per package, naming every runtime distribution whose range it misses. A runtime the
@@ -68,7 +49,7 @@ def shadowed(layer: dict[str, str | None], target: Target) -> list[Shadow]:
     if not sdk:
         return []
     shipped: dict[str, str | None] = {canonicalize_name(name): version for name, version in layer.items()}
-    env = _marker_environment(target)
+    env = target.marker_environment()
     needs: dict[str, list[tuple[str, str, str]]] = {}
     for dist, dist_version in sorted(sdk.items()):
         if canonicalize_name(dist) in shipped:

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_RUNTIME",
     "RUNTIMES",
     "Target",
+    "marker_environment",
     "parse_target_from_name",
     "wheel_tags",
 ]
@@ -154,8 +155,33 @@ class Target:
         tags = wheel_tags(wheel_filename)
         return bool(tags) and not self.supported_tags.isdisjoint(tags)
 
+    def marker_environment(self, extra: str = "") -> dict[str, str]:
+        """PEP 508 marker values on this runtime (Linux, CPython, its Python and machine)."""
+        return marker_environment(self.python_version, self.machine, extra)
+
     def describe(self) -> str:
         return f"{self.runtime} {self.arch} ({self.os}, glibc {self.glibc_str})"
+
+
+def marker_environment(python_version: str, machine: str, extra: str = "") -> dict[str, str]:
+    """PEP 508 marker values on a Lambda runtime (Linux, CPython) of this Python ("3.12" or "3.12.4") and
+    machine (x86_64/aarch64): the one marker environment lock readers, the import check and the SDK check use."""
+    short = ".".join(python_version.split(".")[:2])
+    full = python_version if python_version.count(".") >= 2 else f"{python_version}.0"
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": full,
+        "os_name": "posix",
+        "platform_machine": machine,
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": full,
+        "python_version": short,
+        "sys_platform": "linux",
+        "extra": extra,
+    }
 
 
 def wheel_tags(wheel_filename: str) -> frozenset[str]:

@@ -187,17 +187,7 @@ def culprits(raw: dict[str, Any], removals: tuple[Removal, ...], root: str) -> l
 def _requirements(dist: Distribution, target: Target) -> list[tuple[Requirement, bool]]:
     """`dist`'s Requires-Dist, each with whether it applies unconditionally on the target (an extra's
     requirement does not: it is there only when someone asked for the extra)."""
-    env = {
-        "python_version": target.python_version,
-        "python_full_version": target.python_version + ".0",
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "os_name": "posix",
-        "platform_machine": "aarch64" if target.arch == "arm64" else "x86_64",
-        "implementation_name": "cpython",
-        "platform_python_implementation": "CPython",
-        "extra": "",
-    }
+    env = target.marker_environment()
     found = []
     for line in dist.requires_dist:
         try:

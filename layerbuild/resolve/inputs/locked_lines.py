@@ -1,5 +1,5 @@
-"""What the lock readers (poetry.lock, Pipfile.lock, pylock.toml) share: the target's marker environment,
-TOML/JSON loading that fails in one line, and the locked lines themselves.
+"""What the lock readers (poetry.lock, Pipfile.lock, pylock.toml) share: TOML/JSON loading that fails in
+one line, and the locked lines themselves (the marker environment is `model.target.marker_environment`).
 
 A reader knows the runtime's Python but not the machine, so it selects packages once per Lambda machine
 (x86_64, aarch64): a package both select is listed as it is; one only a single machine selects is listed with
@@ -17,27 +17,6 @@ from typing import Any
 from layerbuild.errors import InputError
 
 MACHINES: tuple[str, ...] = ("x86_64", "aarch64")
-
-
-def marker_env(python_version: str, machine: str, extra: str = "") -> dict[str, str]:
-    """PEP 508 marker values on a Lambda runtime (Linux, CPython) of this Python ("3.12" or "3.12.4") and
-    machine: the one marker environment every lock reader evaluates with."""
-    short = ".".join(python_version.split(".")[:2])
-    full = python_version if python_version.count(".") >= 2 else f"{python_version}.0"
-    return {
-        "implementation_name": "cpython",
-        "implementation_version": full,
-        "os_name": "posix",
-        "platform_machine": machine,
-        "platform_python_implementation": "CPython",
-        "platform_release": "",
-        "platform_system": "Linux",
-        "platform_version": "",
-        "python_full_version": full,
-        "python_version": short,
-        "sys_platform": "linux",
-        "extra": extra,
-    }
 
 
 def marker_true(marker: str | None, env: dict[str, str], where: Path, extras: Iterable[str] = ()) -> bool:

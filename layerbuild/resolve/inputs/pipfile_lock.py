@@ -12,13 +12,13 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from layerbuild.errors import InputError
+from layerbuild.model.target import marker_environment as marker_env
 from layerbuild.resolve.inputs import Manifest, ProjectOptions
 from layerbuild.resolve.inputs.locked_lines import (
     Chosen,
     file_url,
     load_json,
     load_toml,
-    marker_env,
     marker_true,
     per_machine,
 )

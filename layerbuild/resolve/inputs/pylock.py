@@ -16,8 +16,9 @@ from packaging.utils import canonicalize_name
 
 from layerbuild.errors import InputError
 from layerbuild.model.target import RUNTIMES, Target
+from layerbuild.model.target import marker_environment as marker_env
 from layerbuild.resolve.inputs import Manifest, ProjectOptions
-from layerbuild.resolve.inputs.locked_lines import MACHINES, Chosen, file_url, load_toml, marker_env, per_machine
+from layerbuild.resolve.inputs.locked_lines import MACHINES, Chosen, file_url, load_toml, per_machine
 from layerbuild.resolve.lockfile import LOCK_MARKER
 
 

@@ -138,9 +138,9 @@ class Graph:
 
 def target_env(python_version: str, machine: str) -> dict[str, str]:
     """The marker environment of a Lambda runtime (the one every lock reader uses)."""
-    from layerbuild.resolve.inputs.locked_lines import marker_env
+    from layerbuild.model.target import marker_environment
 
-    return marker_env(python_version, machine)
+    return marker_environment(python_version, machine)
 
 
 def evaluate(marker: str | None, env: dict[str, str], active: frozenset[str]) -> bool:

@@ -10,8 +10,8 @@ from packaging.markers import Marker
 
 from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
+from layerbuild.model.target import marker_environment as marker_env
 from layerbuild.resolve.inputs import ProjectOptions, open_source
-from layerbuild.resolve.inputs.locked_lines import marker_env
 from layerbuild.resolve.locked import lock_from_file
 
 DATA = Path(__file__).resolve().parents[3] / "data"
