@@ -136,13 +136,6 @@ class Graph:
         return parents
 
 
-def target_env(python_version: str, machine: str) -> dict[str, str]:
-    """The marker environment of a Lambda runtime (the one every lock reader uses)."""
-    from layerbuild.model.target import marker_environment
-
-    return marker_environment(python_version, machine)
-
-
 def evaluate(marker: str | None, env: dict[str, str], active: frozenset[str]) -> bool:
     """A lock marker for the target; `extra == '…'` (uv's conflict markers) is true for the active set."""
     if not marker:

@@ -61,7 +61,8 @@ def locked_lines(
     root: Path,
 ) -> tuple[list[str], list[Package]]:
     """The lines (pins with hashes and `# via`), and the packages they name."""
-    from layerbuild.resolve.inputs.uv_lock import MACHINES, key, target_env
+    from layerbuild.model.target import marker_environment
+    from layerbuild.resolve.inputs.uv_lock import MACHINES, key
 
     project = project_of(graph, workspace, options.package)
     starts, active = starts_of(project, options)
@@ -73,7 +74,7 @@ def locked_lines(
             *starts_of(project, ProjectOptions(groups=options.groups))[0][len(project.get("dependencies", [])) :],
         ]
     machines = (machine,) if machine else MACHINES
-    walks = {m: graph.walk(starts, target_env(python_version, m), active) for m in machines}
+    walks = {m: graph.walk(starts, marker_environment(python_version, m), active) for m in machines}
     packages = {key(p): p for ps in graph.by_name.values() for p in ps}
     skip = {key(project)} if not options.include_project else set()
     skip |= {k for k, p in packages.items() if "virtual" in p.get("source", {})}
