@@ -61,38 +61,18 @@ def wheel_urls_for(lock: Lock) -> dict[str, str]:
     return urls
 
 
-def _check_locked_wheels(
-    index_args: tuple[str, ...], target: Target, pins: list[Pin], from_source: tuple[str, ...]
-) -> tuple[list[Pin], tuple[str, ...], dict[str, str]]:
-    """Keep only the hashes of wheels the target accepts; a pin left with none is built from its sdist
-    (or refused): (pins, packages built from source, {name: URL of the wheel to install})."""
+def locked_files_pylock(pins: list[Pin], target: Target, index_args: tuple[str, ...]) -> str:
+    """uv's pylock.toml text listing, for each pin at its locked version, the files uv's platform for `target`
+    offers (`--no-deps` over exact pins: nothing is resolved; uv's cache first, the index only if it lacks them)."""
     import tempfile
 
-    from layerbuild.resolve.target_wheels import accepted_hashes, best_wheel, read_pylock
-
-    index_pins = [p for p in pins if p.version and not p.source and p.name not in from_source]
-    if not index_pins:
-        return pins, from_source, {}
     with tempfile.TemporaryDirectory(prefix="layerbuild-lockcheck-") as tmp:
         req = Path(tmp) / "pins.txt"
-        req.write_text("".join(f"{p.name}=={p.version}\n" for p in index_pins))
+        req.write_text("".join(f"{p.name}=={p.version}\n" for p in pins))
         out = Path(tmp) / "pylock.toml"
-        args = [
-            "pip",
-            "compile",
-            str(req),
-            "--python-version",
-            target.python_version,
-            "--python-platform",
-            target.uv_platform,
-            "--no-deps",
-            "--quiet",
-            "--format",
-            "pylock.toml",
-            "-o",
-            str(out),
-            *index_args,
-        ]
+        args = ["pip", "compile", str(req), "--python-version", target.python_version]
+        args += ["--python-platform", target.uv_platform, "--no-deps", "--quiet", "--format", "pylock.toml"]
+        args += ["-o", str(out), *index_args]
         proc = run_uv([*args, "--offline"])
         if proc.returncode != 0:
             proc = run_uv(args)
@@ -100,7 +80,20 @@ def _check_locked_wheels(
             raise ResolutionError(
                 f"cannot find the locked wheels for {target.runtime} {target.arch}: {first_error_line(proc.stderr)}"
             )
-        offered = read_pylock(out.read_text())
+        return out.read_text()
+
+
+def _check_locked_wheels(
+    index_args: tuple[str, ...], target: Target, pins: list[Pin], from_source: tuple[str, ...]
+) -> tuple[list[Pin], tuple[str, ...], dict[str, str]]:
+    """Keep only the hashes of wheels the target accepts; a pin left with none is built from its sdist
+    (or refused): (pins, packages built from source, {name: URL of the wheel to install})."""
+    from layerbuild.resolve.target_wheels import accepted_hashes, best_wheel, read_pylock
+
+    index_pins = [p for p in pins if p.version and not p.source and p.name not in from_source]
+    if not index_pins:
+        return pins, from_source, {}
+    offered = read_pylock(locked_files_pylock(index_pins, target, index_args))
     checked: list[Pin] = []
     sdist = set(from_source)
     urls: dict[str, str] = {}

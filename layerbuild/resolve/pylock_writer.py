@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +85,7 @@ def _s(value: str) -> str:
 def _index_files(lock: Lock) -> dict[str, dict[str, Any]]:
     """{name: uv's pylock package table} for the lock's index pins at their locked versions (no resolving:
     `--no-deps` over exact pins, uv's cache first)."""
-    from layerbuild.util.uvtool import first_error_line, run_uv
+    from layerbuild.resolve.locked import locked_files_pylock
 
     pins = [p for p in lock.pins if p.version and not p.source]
     if not pins:
@@ -95,22 +94,7 @@ def _index_files(lock: Lock) -> dict[str, dict[str, Any]]:
         import tomllib
     else:  # Python 3.10
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-    with tempfile.TemporaryDirectory(prefix="layerbuild-pylock-") as tmp:
-        req = Path(tmp) / "pins.txt"
-        req.write_text("".join(f"{p.name}=={p.version}\n" for p in pins))
-        out = Path(tmp) / "pylock.toml"
-        target = lock.target
-        args = ["pip", "compile", str(req), "--python-version", target.python_version]
-        args += ["--python-platform", target.uv_platform, "--no-deps", "--quiet", "--format", "pylock.toml"]
-        args += ["-o", str(out), *lock.index_args]
-        proc = run_uv([*args, "--offline"])
-        if proc.returncode != 0:
-            proc = run_uv(args)
-        if proc.returncode != 0 or not out.is_file():
-            raise ResolutionError(
-                f"cannot list the locked files for {target.describe()}: {first_error_line(proc.stderr)}"
-            )
-        data = tomllib.loads(out.read_text())
+    data = tomllib.loads(locked_files_pylock(pins, lock.target, lock.index_args))
     from packaging.utils import canonicalize_name
 
     return {canonicalize_name(p["name"]): p for p in data.get("packages", [])}
