@@ -58,6 +58,9 @@ class BuildOptions:
     package: str | None = None
     include_project: bool = False
     check_lock: bool = True
+    # The function's code (folder or zip) and handler (module.function): --code, --handler.
+    code: str | None = None
+    handler: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # [tool.layerbuild.audit] and its file: the build's native check judges as the audit does.
     audit_config: tuple[dict[str, Any], Path | None] = field(default=({}, None), compare=False, repr=False)

@@ -70,3 +70,22 @@ def project_options(f: F) -> F:
         help="Also install the project's extra NAME ([project.optional-dependencies]). Repeatable.",
     )(f)
     return f
+
+
+def handler_options(f: F) -> F:
+    """The function's own code and handler: what `coldstart`, `report`, `audit` and `build` (for
+    `--bytecode init`, `--prune unused` and `--function`) mean by them, everywhere the same."""
+    f = click.option(
+        "--handler",
+        default=None,
+        metavar="MODULE.FUNCTION",
+        help="The function's handler as Lambda names it, e.g. app.handler or src/app.lambda_handler.",
+    )(f)
+    f = click.option(
+        "--code",
+        type=click.Path(),
+        default=None,
+        metavar="DIR_OR_ZIP",
+        help="The function's code: its folder (what CodeUri names) or its deployment zip.",
+    )(f)
+    return f
