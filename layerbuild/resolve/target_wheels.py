@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
 from layerbuild.model.lock import Pin
@@ -124,6 +125,9 @@ def wheels_the_target_rejects(dest: Path, target: Target, skip: frozenset[str] |
             for line in wheel.read_text(encoding="utf-8", errors="replace").splitlines()
             if line.lower().startswith("tag:")
         ]
-        if tags and not any(t in target.supported_tags for t in tags):
+        # A WHEEL file may hold a compressed tag set on one line (maturin: `cp312-cp312-manylinux_2_17_x86_64.
+        # manylinux2014_x86_64`): expand it as the wheel's file name would be.
+        expanded = {str(t) for line in tags for t in parse_tag(line)}
+        if tags and target.supported_tags.isdisjoint(expanded):
             found.append(f"{name} {version} ({', '.join(tags)})")
     return found
