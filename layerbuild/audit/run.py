@@ -16,20 +16,11 @@ from layerbuild.audit.rules import SEVERITIES
 from layerbuild.audit.settings import AuditSettings
 from layerbuild.errors import InputError
 from layerbuild.measure.inventory import inventory_of
+from layerbuild.measure.layout import package_kind
 from layerbuild.model.inventory import UNOWNED, Inventory
 from layerbuild.model.target import Target
 
 
-def package_kind(inv: Inventory) -> str:
-    """'layer' when the content lives under python/ (where Lambda looks in /opt), else 'function'."""
-    paths = [f.path for f in inv.files]
-    if (
-        paths
-        and any(p.startswith("python/") for p in paths)
-        and not any("/" not in p and p.endswith(".py") for p in paths)
-    ):
-        return "layer"
-    return "function"
 
 
 def is_requirements_file(path: Path) -> bool:

@@ -28,7 +28,7 @@ from layerbuild.resolve.lockfile import lock_text
 class PlanBuild:
     plan: LayerPlan
     results: dict[str, BuildResult]  # layer name -> its build
-    plan_path: Path
+    plan_path: Path | None  # None for `--only` (one layer of the plan: plan.json would be partial)
 
 
 def layer_lock(layer: PlannedLayer, locks: dict[str, Lock]) -> Lock:
@@ -68,7 +68,9 @@ def _lock_file_text(lock: Lock) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_planned_layers(plan: LayerPlan, locks: dict[str, Lock], options: BuildOptions) -> PlanBuild:
+def build_planned_layers(
+    plan: LayerPlan, locks: dict[str, Lock], options: BuildOptions, *, write_plan: bool = True
+) -> PlanBuild:
     """Build each planned layer into `options.output` and write `plan.json` next to the zips."""
     from layerbuild.model.names import check_layer_name
 
@@ -85,6 +87,8 @@ def build_planned_layers(plan: LayerPlan, locks: dict[str, Lock], options: Build
             path.write_text(_lock_file_text(lock))
             layer_options = replace(options, name=layer.name, runtime=layer.runtime, arch=layer.arch)
             results[layer.name] = build_layer(path, layer_options)
+    if not write_plan:
+        return PlanBuild(plan, results, None)
     from layerbuild.plan.plan_file import BuiltLayer, write_plan_file
 
     built = {
@@ -94,16 +98,29 @@ def build_planned_layers(plan: LayerPlan, locks: dict[str, Lock], options: Build
     return PlanBuild(plan, results, plan_path)
 
 
-def build_from_config(config_path: str | Path, cli: dict[str, Any]) -> PlanBuild:
-    """Plan the config's functions (or its SAM template's) and build every planned layer."""
+def build_from_config(
+    config_path: str | Path | None,
+    cli: dict[str, Any],
+    sam_path: str | Path | None = None,
+    *,
+    only: tuple[str, str | None, str | None] | None = None,  # --only LAYER (with --runtime/--arch): one CI job
+) -> PlanBuild:
+    """Plan the config's functions (or the SAM template's, `build --sam`) and build every planned layer
+    (or only the one `only` names: plan/matrix.py)."""
     from layerbuild.plan.inputs import gather_needs, load_specs
     from layerbuild.util.progress import warn
 
-    specs, options = load_specs(config_path, None, cli)
+    specs, options = load_specs(config_path, sam_path, cli)
     gathered = gather_needs(specs, options)
     plan = plan_layers(gathered.needs, prefix=f"{options.name}-" if options.name else "")
+    if only is not None:
+        from layerbuild.plan.matrix import only_layer
+
+        plan = only_layer(plan, *only)
     # Layer names come from the plan: a --name flag is only a prefix for them.
-    result = build_planned_layers(plan, gathered.locks, replace(options, name=None))
+    result = build_planned_layers(plan, gathered.locks, replace(options, name=None), write_plan=only is None)
+    if result.plan_path is None:
+        return result
     data = json.loads(result.plan_path.read_text())
     for fn in data["functions"]:
         if fn["unzipped_bytes"] > plan.max_unzipped_bytes:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from layerbuild.commands.options import config_option, project_options, target_options
+from layerbuild.commands.options import config_option, handler_options, project_options, target_options
 from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
 
 
@@ -89,11 +89,61 @@ from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
     help="Keep boto3, botocore, s3transfer and jmespath, which the runtime already provides.",
 )
 @click.option(
+    "--resolution-ttl",
+    default=None,
+    metavar="SECONDS",
+    help="Reuse a resolution of the same input, target and index settings for this long, e.g. 600, 10m, 1h; "
+    "0 never reuses [default: 10m, the time PyPI lets clients reuse an index page].",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    default=None,
+    help="Resolve again now (and have uv revalidate its cached index pages), whatever the resolution TTL.",
+)
+@click.option(
     "--measure-imports",
     is_flag=True,
     default=False,
     help="Also measure each package's import time and the cold-start cost per memory size, as "
     "`layerbuild report` does (runs the layer's code; adds seconds to minutes).",
+)
+@click.option(
+    "--only",
+    default=None,
+    metavar="LAYER",
+    help="With --config: build only this planned layer (--runtime/--arch select it, they do not re-plan); "
+    "one CI job of `layerbuild plan --format github-matrix` (docs/ci-fan-out.md).",
+)
+@click.option(
+    "--cache-url",
+    default=None,
+    metavar="s3://BUCKET/PREFIX",
+    help="Also read and write build results and compiled .pyc in this S3 location, shared by CI runners "
+    "[env LAYERBUILD_CACHE_URL, config key cache-url] (docs/ci-fan-out.md).",
+)
+@click.option(
+    "--sam",
+    "sam_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Build every layer `layerbuild plan --sam` plans for this SAM template's functions (docs/sam.md).",
+)
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also unpack the layer (its python/ folder) into this folder, e.g. $(ARTIFACTS_DIR) in a SAM "
+    "makefile build (docs/sam.md).",
+)
+@handler_options
+@click.option(
+    "--function",
+    "function",
+    is_flag=True,
+    default=False,
+    help="Write a function zip instead of a layer: the --code folder at the root, the dependencies beside it.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="What to print on stdout when done."
@@ -121,7 +171,16 @@ def build(
     verify: bool | None,
     skip_import: tuple[str, ...],
     keep_runtime_packages: bool | None,
+    resolution_ttl: str | None,
+    refresh: bool | None,
     measure_imports: bool,
+    only: str | None,
+    cache_url: str | None,
+    sam_path: str | None,
+    into: str | None,
+    code: str | None,
+    handler: str | None,
+    function: bool,
     fmt: str,
 ) -> None:
     """Build a Lambda layer from SOURCE: a requirements file, a project manifest or its folder.
@@ -154,22 +213,52 @@ def build(
         "package": package,
         "include_project": include_project,
         "check_lock": check_lock,
+        "cache_url": cache_url,
+        "code": code,
+        "handler": handler,
+        "resolution_ttl": resolution_ttl,
+        "refresh": refresh,
     }
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
-    if not source and config_path:
-        # No REQUIREMENTS: build every layer the config's functions plan into (see `layerbuild plan`).
+    if source and sam_path:
+        raise InputError("name a requirements file or --sam template.yaml, not both")
+    if function and not code:
+        raise InputError("--function needs --code DIR: the function's code folder (what CodeUri names)")
+    if (sam_path or (not source and config_path)) and (function or into):
+        what = "--function" if function else "--into"
+        raise InputError(f"{what} builds one requirements file: name it instead of --sam/--config")
+    if only and (source or not (config_path or sam_path)):
+        raise InputError("--only picks one layer of a plan: pass --config FILE (or --sam) and no requirements file")
+    if not source and (config_path or sam_path):
+        # No REQUIREMENTS: build every layer the config's (or template's) functions plan into (`layerbuild plan`).
         from layerbuild.build.from_plan import build_from_config
 
-        done = build_from_config(config_path, flags)
-        if fmt == "json":
+        choice = None
+        if only:  # the matrix entry's --runtime/--arch pick the layer; as global flags they would re-plan
+            choice = (only, runtime, arch)
+            flags["runtime"] = flags["arch"] = None
+        done = build_from_config(config_path, flags, sam_path, only=choice)
+        if fmt == "json" and done.plan_path is None:
+            click.echo("".join(get_format("json").render(r.report) for r in done.results.values()), nl=False)
+        elif fmt == "json" and done.plan_path is not None:
             click.echo(done.plan_path.read_text(), nl=False)
         for result in done.results.values():
             click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}", err=True)
-        click.echo(f"plan: {done.plan_path}", err=True)
+        if done.plan_path is not None:
+            click.echo(f"plan: {done.plan_path}", err=True)
         return
     if not source:
         raise InputError("name a requirements file, a project manifest or its folder: layerbuild build .")
-    result = build_layer(source, options)
+    if function:
+        from layerbuild.build.function_package import build_function
+
+        result = build_function(source, options)
+    else:
+        result = build_layer(source, options)
+    if into:
+        from layerbuild.zip.unpack import unpack_layer
+
+        unpack_layer(result.zip_path, Path(into))
     report = result.report
     if measure_imports:
         # Opt-in: a cached rebuild takes about a second, measuring imports takes seconds to minutes.

@@ -100,6 +100,7 @@ class LayerReport:
     estimates: tuple[ColdStartEstimate, ...] = ()  # modelled init time and price per memory × arch
     findings: tuple[ReportFinding, ...] = ()
     build: BuildSummary | None = None
+    kind: str = "layer"  # "layer" (content under python/) or "function" (at the root): measure/layout.py
 
     @property
     def import_ms(self) -> dict[str, float]:

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from layerbuild.measure.coldstart import DEFAULT_RUNS, measure_imports
 from layerbuild.measure.cost_model import DEFAULT_MEMORY_MB, estimate
 from layerbuild.measure.inventory import inventory_of
+from layerbuild.measure.layout import package_kind
 from layerbuild.measure.target_detect import detect_target
 from layerbuild.model.coldstart import not_measured
 from layerbuild.model.inventory import Inventory
@@ -82,6 +83,7 @@ def report_for_path(
         bytecode_mode=mode,
         bytecode_python=python,
         removed_known=False,
+        kind=package_kind(inventory),
     )
     built = read_build_report(path, sha256) if sha256 else None
     if built:

@@ -104,6 +104,7 @@ def report_dict(report: LayerReport) -> dict[str, Any]:
             "source": report.target_source,
         },
         "layer": {
+            "kind": report.kind,  # "function" for a function zip (code and dependencies at the root)
             "path": report.layer_path,
             "sha256": report.sha256,
             "zipped_bytes": inv.zip_file_bytes,

@@ -50,6 +50,8 @@ class TableFormat(Format):
 def _package_rows(report: LayerReport, limit: int) -> tuple[str, list[str], list[list[str]], list[str]]:
     inv = report.inventory
     title = report.layer_path or inv.root
+    if report.kind == "function":
+        title += "  (function package)"
     if report.target:
         title += f"  [{report.target.runtime} {report.target.arch}, glibc {report.target.glibc_str}]"
     header = ["package", "version", "unzipped", "zipped", "files"] + (["import"] if report.import_ms else [])

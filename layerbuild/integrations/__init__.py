@@ -1,0 +1,1 @@
+"""Glue to the deploy tools users already run: SAM templates (sam_template, sam_stage), CDK."""
