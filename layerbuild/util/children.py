@@ -121,6 +121,21 @@ def stop_descendants() -> int:
     return len(frozen)
 
 
+def stop_tree(pid: int) -> None:
+    """Freeze `pid` and every process below it, then SIGKILL them all (a child that timed out)."""
+    frozen: set[int] = set()
+    new = {pid}
+    for _ in range(50):
+        for p in new:
+            _signal(p, signal.SIGSTOP)
+        frozen |= new
+        new = (descendants(pid) | {pid}) - frozen
+        if not new:
+            break
+    for p in frozen:
+        _signal(p, signal.SIGKILL)
+
+
 _HANDLED = (signal.SIGTERM, signal.SIGINT) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
 
