@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 BACKENDS = ("auto", "wheels", "container")
 SLIM_PROFILES = ("none", "safe", "aggressive")
-BYTECODE_MODES = ("auto", "none", "alongside", "only")
+BYTECODE_MODES = ("auto", "none", "alongside", "only", "init")
+PRUNE_MODES = ("unused",)
+COMPRESSION_LEVELS = ("default", "max")  # zip/compressors.py COMPRESSION_CHOICES
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class BuildOptions:
     # The unzipped bytes the layer may take (default: Lambda's limit for a function and all its layers);
     # `--bytecode auto` keeps a layer that fits without .pyc within it. A size: 262144000, 200MB, 250MiB.
     max_unzipped: str | None = None
+    # Issue 15: the zip's deflate level (zip/compressors.py): default (libdeflate 6) or max (12, release builds).
+    compression: str = "default"
     # What a project manifest is built with (resolve/inputs): --extra, --group, --package, --include-project,
     # --no-check-lock. A requirements file ignores them.
     extra: tuple[str, ...] = ()
@@ -61,6 +65,17 @@ class BuildOptions:
     # The function's code (folder or zip) and handler (module.function): --code, --handler.
     code: str | None = None
     handler: str | None = None
+    # Issue 16: `--prune unused` (remove layer files init and the replays never use) and `--event FILE`
+    # (events replayed after init, globs expanded). Both, and `--bytecode init`, need code and handler.
+    prune: str | None = None
+    events: tuple[str, ...] = ()
+    # s3://BUCKET/PREFIX shared by CI runners (build/shared_cache.py): where results are kept, never
+    # what they hold, so it is not in cache_parts. --cache-url, LAYERBUILD_CACHE_URL, cache-url.
+    cache_url: str | None = None
+    # How long a resolution of an unchanged input is reused (resolve/reuse.py; seconds, or 10m, 1h; 0: never)
+    # and --refresh to resolve again now. Neither changes a layer's content: not in cache_parts.
+    resolution_ttl: str | None = None
+    refresh: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # [tool.layerbuild.audit] and its file: the build's native check judges as the audit does.
     audit_config: tuple[dict[str, Any], Path | None] = field(default=({}, None), compare=False, repr=False)
@@ -73,6 +88,7 @@ class BuildOptions:
             "backend_image": self.image if self.backend != "wheels" else None,
             "slim": self.slim,
             "bytecode": self.bytecode,
+            **({"prune": self.prune} if self.prune else {}),
             "keep_runtime_packages": self.keep_runtime_packages,
             "keep": sorted(self.keep),
             "drop": sorted(self.drop),
@@ -81,12 +97,26 @@ class BuildOptions:
             # the native check judges with [tool.layerbuild.audit] (provided-libraries, ignore, severity)
             **({"audit": self.audit_config[0]} if self.audit_config[0] else {}),
             **({"max_unzipped": self.max_unzipped_bytes()} if self.max_unzipped is not None else {}),
+            **({"compression": self.compression} if self.compression != "default" else {}),
         }
 
     def project_options(self) -> ProjectOptions:
         from layerbuild.resolve.inputs import ProjectOptions
 
         return ProjectOptions(self.extra, self.group, self.package, self.include_project, self.check_lock)
+
+    def resolution_ttl_seconds(self) -> int:
+        """How long a resolution of an unchanged input is reused (resolve/reuse.py), in seconds."""
+        if self.resolution_ttl is None:
+            from layerbuild.resolve.reuse import DEFAULT_TTL_SECONDS
+
+            return DEFAULT_TTL_SECONDS
+        from layerbuild.util.units import parse_seconds
+
+        try:
+            return parse_seconds(self.resolution_ttl, self.sources.get("resolution_ttl", "resolution-ttl"))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
 
     def max_unzipped_bytes(self, where: str = "max-unzipped") -> int | None:
         """`max_unzipped` in bytes (None: Lambda's limit); a bad size is an InputError naming `where`."""
@@ -106,6 +136,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "backend": BACKENDS,
     "slim": SLIM_PROFILES,
     "bytecode": BYTECODE_MODES,
+    "prune": PRUNE_MODES,
+    "compression": COMPRESSION_LEVELS,
 }
 _BUILD_KEYS = {f.name for f in fields(BuildOptions)} - {"sources", "audit_config"}
 # The sections a config file may hold besides the build options: [tool.layerbuild.NAME] (pyproject.toml)
@@ -176,6 +208,15 @@ def coerce_option(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise InputError(f"{where}: {key} must be a list of strings, not {value!r}")
         return tuple(value)
+    if key == "resolution_ttl":
+        from layerbuild.util.units import parse_seconds
+
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise InputError(f"{where}: {key} must be a number of seconds, or like 10m or 1h, not {value!r}")
+        try:
+            return str(parse_seconds(value, f"{where}: {key.replace('_', '-')}"))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     if key == "max_unzipped":
         from layerbuild.audit.settings import parse_size
 

@@ -6,6 +6,11 @@ is written in a private temporary folder and renamed into place in one step, so 
 complete entries; a killed build leaves at most a stale temporary folder, which is swept later.
 A read re-checks the zip's sha256 and drops an entry that does not match or whose record is unreadable
 (another schema).
+
+With a shared store (`--cache-url s3://…`, aws/shared_cache.py) a local miss asks the store: the zip
+blob (checked against the record's sha256) and its record become a local entry, and the build says
+`cached` as for a local hit; a committed entry is uploaded to the store (the zip first, its manifest
+last, so a manifest never names a missing zip).
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerbuild import __version__
 from layerbuild.model.build_record import BuildRecord
 from layerbuild.util.cachedir import cache_root, pid_alive
+
+if TYPE_CHECKING:
+    from layerbuild.aws.shared_cache import SharedStore
 
 _STALE_TMP_SECONDS = 6 * 3600
 
@@ -40,13 +48,36 @@ class CacheEntry:
 
 
 class BuildCache:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, shared: SharedStore | None = None) -> None:
         self.root = root or cache_root()
+        self.shared = shared
 
     def _entry_dir(self, key: str) -> Path:
         return self.root / "builds" / key[:2] / key
 
     def get(self, key: str) -> CacheEntry | None:
+        found = self._get_local(key)
+        if found is None and self.shared is not None:
+            found = self._get_shared(key, self.shared)
+        return found
+
+    def _get_shared(self, key: str, shared: SharedStore) -> CacheEntry | None:
+        text = shared.get_manifest("builds", key)
+        if text is None:
+            return None
+        try:
+            record = BuildRecord.from_json(json.loads(text)["record"])
+        except (ValueError, KeyError, TypeError):
+            return None  # another layout or schema: build and overwrite it
+        staged = self.staging()
+        try:
+            if not shared.get_blob(record.sha256, staged / "layer.zip"):
+                return None
+            return self.commit(key, staged, record, upload=False)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+    def _get_local(self, key: str) -> CacheEntry | None:
         entry = self._entry_dir(key)
         meta_path, zip_path = entry / "entry.json", entry / "layer.zip"
         try:
@@ -72,8 +103,8 @@ class BuildCache:
         self._sweep(tmp)
         return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=tmp))
 
-    def commit(self, key: str, staged: Path, record: BuildRecord) -> CacheEntry:
-        """Publish `staged/layer.zip` with `record` as the entry for `key`, atomically."""
+    def commit(self, key: str, staged: Path, record: BuildRecord, *, upload: bool = True) -> CacheEntry:
+        """Publish `staged/layer.zip` with `record` as the entry for `key`, atomically (and to the shared store)."""
         (staged / "entry.json").write_text(record.to_json())
         final = self._entry_dir(key)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -82,9 +113,11 @@ class BuildCache:
         except OSError:
             # Another build of the same key won the race: its entry is as good as ours.
             shutil.rmtree(staged, ignore_errors=True)
-            if self.get(key) is None:
+            if self._get_local(key) is None:
                 shutil.rmtree(final, ignore_errors=True)
                 raise
+        if upload and self.shared is not None and self.shared.put_blob(final / "layer.zip", record.sha256):
+            self.shared.put_manifest("builds", key, json.dumps({"record": record.to_json()}))
         return CacheEntry(key, final / "layer.zip", record)
 
     def _sweep(self, tmp: Path) -> None:

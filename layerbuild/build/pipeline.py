@@ -11,6 +11,7 @@ from pathlib import Path
 
 from layerbuild.build.cache import BuildCache, cache_key
 from layerbuild.build.context import BuildContext, settings_for
+from layerbuild.build.init_stage import check_function_options, function_digest, trace_and_prune
 from layerbuild.build.stages import (
     Stage,
     ZipResult,
@@ -35,7 +36,7 @@ from layerbuild.model.report import BuildSummary, LayerReport, removed_rows
 from layerbuild.model.target import Target
 from layerbuild.report.sidecar import write_report_json
 from layerbuild.resolve.lockfile import install_text
-from layerbuild.resolve.resolver import lock_requirements
+from layerbuild.resolve.reuse import lock_for_build
 from layerbuild.resolve.runtime_provided import runtime_provided_closure
 from layerbuild.tree import counts
 from layerbuild.util.atomic import write_atomic
@@ -58,6 +59,7 @@ STAGES: tuple[Stage, ...] = (
         "runtime-provided", "remove what the runtime provides (set aside for the import check)", remove_runtime_provided
     ),
     Stage("slim", "remove what the slim rules and --drop match, keep what imports need", slim),
+    Stage("init", "run the handler's init and events (--bytecode init, --prune unused)", trace_and_prune),
     Stage("bytecode", "compile .pyc with the target's Python, within the unzipped budget", compile_bytecode),
     Stage("records", "each RECORD lists only what the layer holds", true_records),
     Stage("native-check", "every binary loads on the target, as the audit judges", check_native),
@@ -182,6 +184,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             "plan a move to a newer runtime"
         )
     settings = settings_for(options, target)  # a malformed --keep/--drop/--max-unzipped fails before any work
+    check_function_options(options)  # --bytecode init / --prune unused without --code and --handler
     reqs = open_source(requirements, options.project_options(), target)
     if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
         from layerbuild.model.names import check_layer_name
@@ -190,10 +193,13 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     name = options.name or default_name(reqs.path, options.package)
     out = output_dir(options.output)
     with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
-        lock = lock_requirements(reqs, target)
+        lock = lock_for_build(reqs, target, ttl=options.resolution_ttl_seconds(), refresh=options.refresh)
     drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
     _refuse_empty_layer(reqs.path, lock, drop, target)
-    cache = cache or BuildCache()
+    if cache is None:
+        from layerbuild.aws.shared_cache import shared_store_for
+
+        cache = BuildCache(shared=shared_store_for(options.cache_url))
     key = cache_key(
         {
             "lock": install_text(lock),
@@ -204,6 +210,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             "bytecode_python": settings.bytecode_python,
             "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
             "compressor": COMPRESSOR,
+            **({"function": digest} if (digest := function_digest(options)) else {}),  # its code and events
         }
     )
     entry = cache.get(key)

@@ -66,7 +66,21 @@ def compile_bytecode(tree: TreeIndex, context: BuildContext) -> BytecodeResult:
 
     settings = context.settings
     compiler = choose_compiler(context.installer.compiler(context.target), settings.python, settings.python_version)
-    return add_bytecode(tree, context.target, context.options.bytecode, compiler, max_unzipped=settings.max_unzipped)
+    from layerbuild.aws.shared_cache import shared_store_for
+
+    shared = shared_store_for(context.options.cache_url)  # --cache-url: .pyc shared by CI runners too
+    from layerbuild.build.init_stage import traced
+
+    found = traced(context)  # the handler's init, when the build ran it (init_stage.py)
+    return add_bytecode(
+        tree,
+        context.target,
+        context.options.bytecode,
+        compiler,
+        max_unzipped=settings.max_unzipped,
+        shared=shared,
+        init_sources=frozenset(found["sources"]) if found else None,
+    )
 
 
 def true_records(tree: TreeIndex, context: BuildContext) -> None:
@@ -99,10 +113,22 @@ def check_imports(tree: TreeIndex, context: BuildContext) -> SmokeResult:
         settings.python_version,
         context.runtime_dir,
         runtime_dists,
-        skip=context.options.skip_import,
+        skip=context.options.skip_import + _pruned_top_level(tree, context),
     )
     shutil.rmtree(context.runtime_dir, ignore_errors=True)
     return result
+
+
+def _pruned_top_level(tree: TreeIndex, context: BuildContext) -> tuple[str, ...]:
+    """With `--prune unused`, the top-level modules the handler never imported: pruned on purpose, so
+    the import check leaves them out (the replay on the pruned layer is their check)."""
+    from layerbuild.build.init_stage import traced
+
+    found = traced(context) if context.options.prune else None
+    if not found:
+        return ()
+    imported = set(found["top_level"])
+    return tuple(sorted({t for d in tree.distributions for t in d.top_level if t not in imported}))
 
 
 def write_zip(tree: TreeIndex, context: BuildContext) -> ZipResult:

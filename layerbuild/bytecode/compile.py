@@ -8,7 +8,9 @@ the target's minor version only: a .pyc of another version is dead weight the im
 
 Modes (`--bytecode`): `alongside` writes `__pycache__/*.cpython-XY.pyc` beside each `.py`; `only`
 writes legacy `mod.pyc` where `mod.py` was and removes the source (smaller; tracebacks lose their
-source lines and `inspect.getsource` fails); `none` writes nothing; `auto` is `alongside` when an
+source lines and `inspect.getsource` fails); `init` writes `alongside` .pyc only for the modules the
+handler's traced init (and event replays) imported, the rest ship as source (issue 16: almost the
+init time of `alongside` at almost the size of `none`); `none` writes nothing; `auto` is `alongside` when an
 interpreter of the target's version is found, else `none` with a one-line notice, and keeps a layer
 that fits Lambda's unzipped limit within it (budget.py). Who compiles: compilers.py.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerbuild.bytecode.budget import fit_budget
 from layerbuild.bytecode.compilers import Compiler, LocalCompiler
@@ -28,7 +31,10 @@ from layerbuild.model.target import Target
 from layerbuild.tree.index import TreeIndex, in_dist_info
 from layerbuild.util.progress import note, step
 
-MODES = ("auto", "none", "alongside", "only")
+if TYPE_CHECKING:
+    from layerbuild.aws.shared_cache import SharedStore
+
+MODES = ("auto", "none", "alongside", "only", "init")
 SOURCELESS_RULE = "bytecode-only"
 FOREIGN_RULE = "foreign-bytecode"
 # What the notice quotes when no interpreter is found: measured for pandas+requests+pydantic on
@@ -40,7 +46,7 @@ COLD_START_COST = (
 
 @dataclass(frozen=True)
 class BytecodeResult:
-    mode: str  # what the layer ships: none | alongside | only
+    mode: str  # what the layer ships: none | alongside | only | init
     python: str | None  # the compiling interpreter's version
     requested: str
     compiled: int = 0  # .pyc written
@@ -75,16 +81,26 @@ def resolve_mode(requested: str, target: Target, compiler: Compiler | None) -> s
 
 
 def add_bytecode(
-    tree: TreeIndex, target: Target, requested: str, compiler: Compiler | None, *, max_unzipped: int | None = None
+    tree: TreeIndex,
+    target: Target,
+    requested: str,
+    compiler: Compiler | None,
+    *,
+    max_unzipped: int | None = None,
+    init_sources: frozenset[str] | None = None,
+    shared: SharedStore | None = None,  # the --cache-url store (pyc_cache.py)
 ) -> BytecodeResult:
     """Compile `tree` for `target` per `requested`; removes .pyc of other Python versions first.
 
     `max_unzipped`: the unzipped bytes the layer may have (default: Lambda's limit); `auto` keeps a
-    layer that fits without bytecode within it (budget.py)."""
+    layer that fits without bytecode within it (budget.py). `init_sources`: for `init`, the sources
+    (paths in the tree) the handler's init imported; only they get a .pyc."""
     from layerbuild.facts.limits import MAX_UNZIPPED_BYTES
 
     limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
     mode = resolve_mode(requested, target, compiler)
+    if requested == "auto" and mode == "alongside" and init_sources is not None:
+        mode = "init"  # a known handler: .pyc for what its init imports (docs/benchmarks.md, issue 16)
     foreign = _remove_foreign_pyc(tree, target)
     if mode == "none":
         if requested == "auto":
@@ -112,19 +128,29 @@ def add_bytecode(
         )
     root = tree.root
     sources = tree.sources()
+    every = sources
+    if mode == "init":
+        if init_sources is None:
+            raise EnvironmentProblem("--bytecode init needs the handler's traced init: pass --code and --handler")
+        sources = [s for s in sources if s in init_sources]
     sourceless = mode == "only"
 
     def pyc_of(src: str) -> str:
         return _pyc_path(src, sourceless, target)
 
     before = tree.unzipped_bytes() if requested == "auto" else 0  # what the layer unzips to without .pyc
-    cache = _pyc_cache(compiler, version, sourceless)
+    cache = _pyc_cache(compiler, version, sourceless, shared)
     todo = cache.fill(root, sources, pyc_of) if cache else sources
     reused = f", {len(sources) - len(todo)} of {len(sources)} from the cache" if cache else ""
     with step(f"Compiling bytecode ({mode}, Python {version}{reused})"):
-        if cache is None or len(todo) == len(sources):
+        if cache is None or (len(todo) == len(sources) and sources is every):
             # The whole tree: compileall's -j0 spreads folders over every core (a file list is serial).
+            # `init` with a compiler that takes no file list (the build image's) compiles all, then
+            # drops the .pyc of the modules init never imported.
             compiler.compile(root, sourceless=sourceless)
+            if sources is not every:
+                wanted = set(sources)
+                _drop_pyc(root, [pyc_of(s) for s in every if s not in wanted])
         elif todo:
             assert isinstance(compiler, LocalCompiler)  # only the local compiler has a cache
             compiler.compile(root, sourceless=sourceless, files=todo)
@@ -166,13 +192,18 @@ def add_bytecode(
     )
 
 
-def _pyc_cache(compiler: Compiler, version: str, sourceless: bool) -> PycCache | None:
+def _drop_pyc(root: Path, pycs: list[str]) -> None:
+    for rel in pycs:
+        (root / rel).unlink(missing_ok=True)
+
+
+def _pyc_cache(compiler: Compiler, version: str, sourceless: bool, shared: SharedStore | None) -> PycCache | None:
     """A .pyc cache for this machine's interpreters (the container's output is not kept)."""
     if not isinstance(compiler, LocalCompiler):
         return None
     from layerbuild.util.cachedir import cache_root
 
-    return PycCache(cache_root() / "pyc", str(compiler.python), version, sourceless)
+    return PycCache(cache_root() / "pyc", str(compiler.python), version, sourceless, shared)
 
 
 def _pyc_path(src: str, sourceless: bool, target: Target) -> str:

@@ -5,6 +5,9 @@ the layout (beside the source or sourceless) and the compiling interpreter: that
 are written by rename (complete or absent) and linked into the tree (nothing writes into a tree file
 after this stage), with a copy where linking is not possible. Only the local compiler's output is
 kept; the build container's is not.
+
+With a shared store (`--cache-url`, aws/shared_cache.py) sources missing here are asked of the store
+(in parallel; each value checked against its sha256) and what this build compiled is sent to it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,20 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from layerbuild.aws.shared_cache import SharedStore
 
 _FORMAT = b"layerbuild-pyc-1"
 
 
 class PycCache:
-    def __init__(self, root: Path, interpreter: str, version: str, sourceless: bool) -> None:
+    def __init__(
+        self, root: Path, interpreter: str, version: str, sourceless: bool, shared: SharedStore | None = None
+    ) -> None:
         self.root = root
+        self.shared = shared
         self.salt = b"\0".join(
             [_FORMAT, os.path.realpath(interpreter).encode(), version.encode(), b"only" if sourceless else b"alongside"]
         )
@@ -36,8 +46,11 @@ class PycCache:
     def fill(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> list[str]:
         """Put every cached .pyc in place; returns the sources still to compile."""
         missing = []
+        entries = {src: self._entry(tree, src) for src in sources}
+        if self.shared is not None:
+            self._fetch_shared(self.shared, [e for e in entries.values() if e is not None and not e.is_file()])
         for src in sources:
-            entry = self._entry(tree, src)
+            entry = entries[src]
             if entry is None or not entry.is_file():
                 missing.append(src)
                 continue
@@ -49,8 +62,26 @@ class PycCache:
                 shutil.copyfile(entry, dest)
         return missing
 
+    def _fetch_shared(self, shared: SharedStore, entries: list[Path]) -> None:
+        for name, body in shared.get_small("pyc", [e.name for e in entries]).items():
+            entry = self.root / name[:2] / name
+            try:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(body)
+                os.replace(tmp, entry)
+            except OSError:
+                return
+
     def store(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> None:
         """Remember the .pyc just compiled for `sources` (those that compiled)."""
+        if self.shared is not None:
+            sent = {}
+            for src in sources:
+                pyc, entry = tree / pyc_of(src), self._entry(tree, src)
+                if entry is not None and pyc.is_file():
+                    sent[entry.name] = pyc.read_bytes()
+            self.shared.put_small("pyc", sent)
         for src in sources:
             pyc = tree / pyc_of(src)
             entry = self._entry(tree, src)

@@ -7,7 +7,25 @@ from pathlib import Path
 import click
 
 from layerbuild.commands.options import config_option, handler_options, project_options, target_options
-from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
+from layerbuild.config import BACKENDS, BYTECODE_MODES, COMPRESSION_LEVELS, PRUNE_MODES, SLIM_PROFILES
+
+
+def expand_event_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """`--event tests/events/*.json` as the files it matches (sorted); a pattern matching none is an error."""
+    import glob
+
+    from layerbuild.errors import InputError
+
+    found: list[str] = []
+    for pattern in patterns:
+        if not glob.has_magic(pattern):
+            found.append(pattern)
+            continue
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise InputError(f"--event {pattern}: no file matches: check the pattern")
+        found += matches
+    return tuple(found)
 
 
 @click.command()
@@ -139,11 +157,33 @@ from layerbuild.config import BACKENDS, BYTECODE_MODES, SLIM_PROFILES
 )
 @handler_options
 @click.option(
+    "--prune",
+    type=click.Choice(PRUNE_MODES),
+    default=None,
+    help="unused: remove the layer files the handler's init and the --event replays never import or open, "
+    "then replay on the pruned layer (a failing package is put back). Needs --code and --handler.",
+)
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    metavar="FILE",
+    help="An event to replay after init (JSON; globs such as tests/events/*.json are expanded), for "
+    "--prune unused and --bytecode init. Repeatable.",
+)
+@click.option(
     "--function",
     "function",
     is_flag=True,
     default=False,
     help="Write a function zip instead of a layer: the --code folder at the root, the dependencies beside it.",
+)
+@click.option(
+    "--compression",
+    type=click.Choice(COMPRESSION_LEVELS),
+    default=None,
+    help="default: libdeflate level 6; max: level 12, about 3 % smaller and 15x slower to write, for "
+    "release builds [default: default].",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="What to print on stdout when done."
@@ -180,7 +220,10 @@ def build(
     into: str | None,
     code: str | None,
     handler: str | None,
+    prune: str | None,
+    events: tuple[str, ...],
     function: bool,
+    compression: str | None,
     fmt: str,
 ) -> None:
     """Build a Lambda layer from SOURCE: a requirements file, a project manifest or its folder.
@@ -216,8 +259,11 @@ def build(
         "cache_url": cache_url,
         "code": code,
         "handler": handler,
+        "prune": prune,
+        "events": expand_event_globs(events),
         "resolution_ttl": resolution_ttl,
         "refresh": refresh,
+        "compression": compression,
     }
     options, _ = merge_build_options(flags, Path(config_path) if config_path else None)
     if source and sam_path:

@@ -54,12 +54,16 @@ def plan(
         from layerbuild.errors import InputError
 
         raise InputError("--write-template writes a SAM template: pass --sam template.yaml too")
+    if write_template and sam_path:
+        from pathlib import Path
+
+        from layerbuild.integrations.sam_template import check_template
+
+        check_template(Path(sam_path), Path(write_template))  # before any resolution
     specs, options = load_specs(config_path, sam_path, {"runtime": runtime, "arch": arch, "output": output})
     gathered = gather_needs(specs, options)
     result = plan_layers(gathered.needs, prefix=f"{options.name}-" if options.name else "")
     if write_template and sam_path:
-        from pathlib import Path
-
         from layerbuild.integrations.built_plan import built_zips
         from layerbuild.integrations.sam_template import write_template as write_sam_template
         from layerbuild.plan.plan_file import PLAN_FILE

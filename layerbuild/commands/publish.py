@@ -47,6 +47,14 @@ PUBLISH_KEYS = (
     help="The plan.json written by `layerbuild build --config` [default: OUTPUT/plan.json].",
 )
 @click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Publish the layer zips separate CI jobs built, downloaded here with their report JSON; a zip "
+    "whose sha256 is not what its job reported is refused (docs/ci-fan-out.md).",
+)
+@click.option(
     "--s3-bucket",
     default=None,
     help="Upload through this bucket (needed over 50 MB zipped). '{region}' is replaced by the region.",
@@ -73,6 +81,7 @@ def publish(
     arch: str | None,
     config_path: str | None,
     plan_path: str | None,
+    from_dir: str | None,
     s3_bucket: str | None,
     s3_prefix: str | None,
     description: str | None,
@@ -110,7 +119,15 @@ def publish(
         "profile": profile,
     }
     settings: dict[str, Any] = {}
-    if config_path or plan_path:
+    if from_dir:
+        from layerbuild.aws.publish.artifacts import zips_from_artifacts
+
+        if zip_path or plan_path or layer_name:
+            raise InputError("--from DIR publishes the zips under DIR: pass no ZIP, --plan or --layer-name with it")
+        if config_path:
+            settings = _plan_and_settings(config_path, None)[1]  # [publish] settings; the zips come from DIR
+        entries = zips_from_artifacts(Path(from_dir))
+    elif config_path or plan_path:
         if zip_path:
             raise InputError("pass either ZIP or --config/--plan, not both")
         if layer_name:
@@ -150,7 +167,7 @@ def publish(
         aws=aws,
     )
     results = publish_layers(jobs, options)
-    several = len(jobs) > 1 or bool(config_path or plan_path)
+    several = len(jobs) > 1 or bool(config_path or plan_path or from_dir)
     if fmt == "json":
         out: dict[str, Any] = {}
         for p in results:
