@@ -715,6 +715,61 @@ def _(w):
     return ["plan", "--sam", "app/template.yaml"]
 
 
+# --- SAM templates --write-template cannot place a layer in (integrations/sam_template.py) ---------------
+
+
+def _write_template(w: Workspace, function_props: str) -> list[str]:
+    """A Python function with dependencies beside one `--write-template` must refuse."""
+    (w.root / "app" / "api").mkdir(parents=True, exist_ok=True)
+    w.write("app/api/app.py", "def handler(event, context):\n    return 1\n")
+    w.reqs("tinypkg", rel="app/api/requirements.txt")
+    body = (
+        "Resources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: api/\n      Runtime: python3.12\n      Handler: app.handler\n"
+        "  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n" + function_props
+    )
+    return ["plan", "--sam", _sam(w, body), "--write-template", "out/template.yaml"]
+
+
+@case("sam-write-template-image-function", "Other", "container image", "PackageType")
+def _(w):
+    return _write_template(w, "      PackageType: Image\n      ImageUri: repo/other:latest\n")
+
+
+@case("sam-write-template-codeuri-s3-string", "Other", "in s3", "s3://bucket/other.zip")
+def _(w):
+    return _write_template(w, "      CodeUri: s3://bucket/other.zip\n      Runtime: python3.12\n      Handler: a.b\n")
+
+
+@case("sam-write-template-codeuri-s3-map", "Other", "in s3")
+def _(w):
+    props = "      CodeUri:\n        Bucket: bucket\n        Key: other.zip\n      Runtime: python3.12\n      Handler: a.b\n"
+    return _write_template(w, props)
+
+
+@case("sam-write-template-over-five-layers", "Api", "6 layers", "5")
+def _(w):
+    argv = _write_template(w, "      CodeUri: api/\n      Runtime: python3.12\n      Handler: app.handler\n")
+    arns = "".join(f"        - arn:aws:lambda:us-east-1:123456789012:layer:l{i}:1\n" for i in range(6))
+    path = w.root / "app/template.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "      Handler: app.handler\n", "      Handler: app.handler\n      Layers:\n" + arns, 1
+        )
+    )
+    return argv
+
+
+@case("sam-write-template-without-sam", "--write-template", "--sam")
+def _(w):
+    return ["plan", "--write-template", "out/template.yaml"]
+
+
+@case("build-function-without-code", "--function", "--code")
+def _(w):
+    return ["build", w.reqs("tinypkg"), "--function", "-o", "out"]
+
+
 # --- project manifests: a folder, pyproject.toml (resolve/inputs) ------------------------------------
 
 _PYPROJECT = (

@@ -198,6 +198,32 @@ def _layer_resource(doc: Document, layer: PlannedLayer, content_uri: str) -> Any
     )
 
 
+def check_template(template: Path, out: Path) -> Document:
+    """What can be refused before planning: OUT's path, and functions no layer can reach."""
+    if out.resolve() == template.resolve():
+        raise InputError(f"--write-template {out} is the template itself: write the copy to another path")
+    if out.exists() and out.is_dir():
+        raise InputError(f"--write-template {out} is a folder: name the template file to write, e.g. out/template.yaml")
+    doc = load_document(template)
+    globals_all = doc.data.get("Globals")
+    globals_fn = globals_all.get("Function") if isinstance(globals_all, dict) else None
+    globals_fn = globals_fn if isinstance(globals_fn, dict) else {}
+    where = str(template)
+    global_layers = _layers_list(globals_fn.get("Layers"), "Globals.Function", where, "Layers")
+    for logical_id, resource in doc.data["Resources"].items():
+        if isinstance(resource, dict) and resource.get("Type") == FUNCTION_TYPE:
+            props = resource.get("Properties")
+            props = props if isinstance(props, dict) else {}
+            _refuse_unreachable(str(logical_id), props, globals_fn, where)
+            has = len(global_layers) + len(_layers_list(props.get("Layers"), str(logical_id), where, "Layers"))
+            if has > MAX_LAYERS_PER_FUNCTION:
+                raise InputError(
+                    f"{where}: function {logical_id} already has {has} layers (Globals' and its own), over "
+                    f"Lambda's {MAX_LAYERS_PER_FUNCTION}: remove some before --write-template adds any"
+                )
+    return doc
+
+
 def write_template(
     template: Path, out: Path, plan: LayerPlan, zips: Mapping[str, Path], specs: tuple[FunctionSpec, ...]
 ) -> Written:
@@ -205,11 +231,7 @@ def write_template(
     from layerbuild.integrations.sam_stage import stage_folder, stage_functions
     from layerbuild.util.atomic import write_atomic
 
-    if out.resolve() == template.resolve():
-        raise InputError(f"--write-template {out} is the template itself: write the copy to another path")
-    if out.exists() and out.is_dir():
-        raise InputError(f"--write-template {out} is a folder: name the template file to write, e.g. out/template.yaml")
-    doc = load_document(template)
+    doc = check_template(template, out)
     moved = {f.name for f in plan.functions if f.layers or f.bundled}
     root = stage_folder(out)
     staged = {s.name: root / s.name for s in specs if s.name in moved and s.code is not None}
