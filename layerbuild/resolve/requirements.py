@@ -53,6 +53,7 @@ class RequirementsInput:
     no_binary: frozenset[str] = frozenset()  # normalized names the file says to build from source
     only_binary: frozenset[str] = frozenset()  # names that must come as wheels; ":all:" for every package
     pre: bool = False
+    refresh: bool = False  # --refresh: uv revalidates every cached index page (resolve/reuse.py)
     source: Path | None = None  # the manifest the user named (resolve/inputs: a folder's file, a pyproject, a lock)
     kind: str = (
         "requirements"  # its kind: requirements | pyproject | uv.lock | poetry.lock | Pipfile.lock | pylock.toml
@@ -68,7 +69,7 @@ class RequirementsInput:
     @property
     def resolver_args(self) -> tuple[str, ...]:
         """uv options for what the file asks of the resolution (uv ignores `--pre` in a file)."""
-        return ("--prerelease", "allow") if self.pre else ()
+        return (("--prerelease", "allow") if self.pre else ()) + (("--refresh",) if self.refresh else ())
 
     def uv_requirements(self) -> Path:
         """The normalized UTF-8 copy uv reads (written once, removed when this object goes or at exit)."""
