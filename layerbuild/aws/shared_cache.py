@@ -54,7 +54,11 @@ def parse_cache_url(url: str) -> tuple[str, str]:
     bucket, _, prefix = (rest or "").partition("/")
     # S3's bucket naming rules: 3-63 lowercase letters, digits, dots and hyphens.
     if rest is None or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket) or "@" in url:
-        raise InputError(f"--cache-url {url!r} is not an S3 location: use s3://BUCKET/PREFIX (no credentials in it)")
+        from layerbuild.util.redact import redact_url
+
+        raise InputError(
+            f"--cache-url {redact_url(url)!r} is not an S3 location: use s3://BUCKET/PREFIX (no credentials in it)"
+        )
     return bucket, prefix.strip("/")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +19,17 @@ from layerbuild.build.stages import (
     check_imports,
     check_native,
     compile_bytecode,
+    compress_ahead,
     install,
     remove_runtime_provided,
     slim,
     true_records,
     write_zip,
 )
-from layerbuild.bytecode.compile import BytecodeResult
 from layerbuild.config import BuildOptions
 from layerbuild.errors import InputError
 from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
-from layerbuild.measure.inventory import inventory_of_zip
+from layerbuild.measure.inventory_cache import inventory_of_known_zip
 from layerbuild.model.build_record import BuildRecord
 from layerbuild.model.lock import Lock
 from layerbuild.model.names import layer_zip_name
@@ -41,8 +42,7 @@ from layerbuild.resolve.runtime_provided import runtime_provided_closure
 from layerbuild.tree import counts
 from layerbuild.util.atomic import write_atomic
 from layerbuild.util.progress import step, warn
-from layerbuild.verify.results import SmokeResult
-from layerbuild.zip.writer import COMPRESSOR
+from layerbuild.zip.compressors import compressor_for
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,36 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage("slim", "remove what the slim rules and --drop match, keep what imports need", slim),
     Stage("init", "run the handler's init and events (--bytecode init, --prune unused)", trace_and_prune),
+    # beside: runs in a thread while the stages after it run (build/overlap.py); the zip is the same bytes
+    Stage("compress-ahead", "compress the files no later stage changes, on a spare core", compress_ahead, beside=True),
     Stage("bytecode", "compile .pyc with the target's Python, within the unzipped budget", compile_bytecode),
     Stage("records", "each RECORD lists only what the layer holds", true_records),
+    Stage("zip", "write the deterministic layer zip, while the checks run", write_zip, beside=True),
     Stage("native-check", "every binary loads on the target, as the audit judges", check_native),
     Stage("import-check", "every top-level module imports, failures matched to removals", check_imports),
-    Stage("zip", "write the deterministic layer zip", write_zip),
 )
 
 
 def assemble(context: BuildContext) -> BuildRecord:
     """Install into `context.work`, index the tree once, run STAGES on it; returns the cache entry's record."""
     tree = install(context)
-    done = {stage.name: stage.run(tree, context) for stage in STAGES}
+    overlap, done = context.overlap, {}
+    try:
+        for stage in STAGES:
+            if stage.beside:
+                overlap.start(stage.name, stage.run(tree, context))
+            else:
+                done[stage.name] = stage.run(tree, context)
+        with step("Writing the layer zip (beside the checks)") if not overlap.sequential else nullcontext():
+            done.update(overlap.results())
+    except BaseException:
+        overlap.close(failed=True)  # a failed check or a signal: stop and wait for the threads, then go on
+        raise
+    overlap.close(failed=False)
+    shutil.rmtree(tree.root, ignore_errors=True)  # the work folder becomes the cache entry: zip and record only
+    from layerbuild.bytecode.compile import BytecodeResult
+    from layerbuild.verify.results import SmokeResult
+
     bytecode, verified, packed = done["bytecode"], done["import-check"], done["zip"]
     assert isinstance(bytecode, BytecodeResult) and isinstance(verified, SmokeResult)
     assert isinstance(packed, ZipResult)
@@ -184,6 +202,9 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             "plan a move to a newer runtime"
         )
     settings = settings_for(options, target)  # a malformed --keep/--drop/--max-unzipped fails before any work
+    from layerbuild.aws.shared_cache import shared_store_for
+
+    shared = shared_store_for(options.cache_url)  # a malformed --cache-url too (nothing is asked of S3 yet)
     check_function_options(options)  # --bytecode init / --prune unused without --code and --handler
     reqs = open_source(requirements, options.project_options(), target)
     if options.name is not None:  # also for BuildOptions made in code, not only by merge_build_options
@@ -196,10 +217,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         lock = lock_for_build(reqs, target, ttl=options.resolution_ttl_seconds(), refresh=options.refresh)
     drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
     _refuse_empty_layer(reqs.path, lock, drop, target)
-    if cache is None:
-        from layerbuild.aws.shared_cache import shared_store_for
-
-        cache = BuildCache(shared=shared_store_for(options.cache_url))
+    cache = cache or BuildCache(shared=shared)
     key = cache_key(
         {
             "lock": install_text(lock),
@@ -209,7 +227,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             "options": options.cache_parts(),
             "bytecode_python": settings.bytecode_python,
             "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
-            "compressor": COMPRESSOR,
+            "compressor": compressor_for(options.compression).name,
             **({"function": digest} if (digest := function_digest(options)) else {}),  # its code and events
         }
     )
@@ -232,7 +250,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
     record = entry.record
     report = LayerReport(
-        inventory=inventory_of_zip(zip_out),
+        inventory=inventory_of_known_zip(zip_out, record.sha256),  # the cache entry checked that sha256
         target=target,
         target_source="flags",
         layer_path=str(zip_out),

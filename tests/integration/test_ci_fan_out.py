@@ -171,3 +171,20 @@ def test_the_example_workflow_plans_builds_each_layer_on_its_own_runner_and_publ
         assert detail["Content"]["CodeSha256"] == got["code_sha256"]
         assert bytes.fromhex(report["layer"]["sha256"]) == base64.b64decode(got["code_sha256"])
         assert detail["CompatibleRuntimes"] == ["python3.12"]
+
+
+def test_an_only_that_names_no_planned_layer_is_one_line_listing_the_planned_ones(tmp_path, cache_dir):
+    from tests.conftest import run_cli
+
+    project = _project(tmp_path / "project")
+    result = run_cli("build", "--config", "layerbuild.toml", "--only", "nosuch", "-o", "out", cwd=project)
+    assert result.code == 2
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("•")]
+    assert len(lines) == 1 and "--only nosuch names no planned layer" in lines[0]
+    assert "shared-1 (python3.12 x86_64)" in lines[0] and "Traceback" not in result.stderr
+    assert not (project / "out").exists() or not any((project / "out").iterdir())
+    # the right name with another runtime is no planned layer either: --runtime selects, it does not re-plan
+    other = run_cli(
+        "build", "--config", "layerbuild.toml", "--only", "shared-1", "--runtime", "python3.13", cwd=project
+    )
+    assert other.code == 2 and "--only shared-1 python3.13 names no planned layer" in other.stderr
