@@ -18,6 +18,7 @@ from layerbuild import __version__
 COMMANDS: dict[str, str] = {
     "lock": "layerbuild.commands.lock:lock",
     "build": "layerbuild.commands.build:build",
+    "coldstart": "layerbuild.commands.coldstart:coldstart",
     "plan": "layerbuild.commands.plan:plan",
     "publish": "layerbuild.commands.publish:publish",
     "prune": "layerbuild.commands.prune:prune",
@@ -49,6 +50,7 @@ class LazyGroup(click.Group):
 SUMMARIES: dict[str, str] = {
     "lock": "Resolve SOURCE for the target: the newest versions whose wheels run there (a lock's own), with hashes.",
     "build": "Build a Lambda layer from SOURCE: a requirements file, a project manifest or its folder.",
+    "coldstart": "Measure the handler's init as Lambda runs it, per memory size, under Lambda's CPU share.",
     "plan": "Plan shared and per-function layers for the functions of a config file or SAM template.",
     "publish": "Publish ZIP (or every layer of the build plan with --config) to one or more regions.",
     "prune": "Delete old versions of layer NAME; a version a function in that region uses is always kept.",
