@@ -8,9 +8,10 @@ staging tree (`tree.TreeIndex`), never the context.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from layerbuild.build.overlap import Overlap
 from layerbuild.config import BuildOptions
 from layerbuild.install.interface import Installer
 from layerbuild.model.lock import Lock
@@ -42,7 +43,7 @@ def settings_for(options: BuildOptions, target: Target) -> Settings:
 
     keep, drop = patterns_of(options.keep, options.drop)
     max_unzipped = options.max_unzipped_bytes()
-    needed = options.bytecode != "none" or options.verify
+    needed = options.bytecode != "none" or options.verify or bool(options.handler)  # the handler runs in it
     python = find_interpreter(target.python_version) if needed else None
     version = (interpreter_version(python) or None) if python else None
     return Settings(target, options, keep, drop, max_unzipped, python, version)
@@ -55,6 +56,8 @@ class BuildContext:
     runtime_provided: frozenset[str]  # distributions to remove: the runtime provides them
     installer: Installer
     work: Path  # the cache's staging folder: tree/, runtime-provided/, layer.zip
+    # the stages that run beside others (compress-ahead, zip) and their stream cache: build/overlap.py
+    overlap: Overlap = field(default_factory=Overlap, compare=False)
 
     @property
     def target(self) -> Target:

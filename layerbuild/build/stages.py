@@ -11,14 +11,16 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from layerbuild.build.context import BuildContext
-from layerbuild.bytecode.compile import BytecodeResult
-from layerbuild.model.removals import Removals
-from layerbuild.tree.index import TreeIndex
 from layerbuild.util.progress import step
-from layerbuild.verify.results import SmokeResult
+
+if TYPE_CHECKING:  # a cache hit imports this module and runs none of the stages: their modules load when run
+    from layerbuild.build.context import BuildContext
+    from layerbuild.bytecode.compile import BytecodeResult
+    from layerbuild.model.removals import Removals
+    from layerbuild.tree.index import TreeIndex
+    from layerbuild.verify.results import SmokeResult
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class Stage:
     name: str
     purpose: str
     run: Callable[[TreeIndex, BuildContext], Any]
+    # Runs beside the stages after it (build/overlap.py): `run` prepares in the main thread and returns
+    # the work (a function of no arguments) done in a thread; its result is awaited after the last stage.
+    beside: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ def install(context: BuildContext) -> TreeIndex:
     """Install the lock into the staging folder, then index it: the build's one walk of the tree."""
     with step(f"Installing {len(context.lock.pins)} packages ({context.installer.name})"):
         context.installer.install(context.lock, context.target, context.tree_dir)
+    from layerbuild.tree.index import TreeIndex
+
     return TreeIndex.of(context.tree_dir)
 
 
@@ -46,6 +53,8 @@ def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
     from layerbuild.verify.smoke import set_aside
 
     if not context.runtime_provided:
+        from layerbuild.model.removals import Removals
+
         return Removals()
     dists = [d for d in tree.distributions if d.name in context.runtime_provided]
     if context.options.verify:  # the smoke test imports them after the layer, as Lambda's path does
@@ -100,6 +109,8 @@ def check_native(tree: TreeIndex, context: BuildContext) -> None:
 
 def check_imports(tree: TreeIndex, context: BuildContext) -> SmokeResult:
     if not context.options.verify:
+        from layerbuild.verify.results import SmokeResult
+
         return SmokeResult(None, skipped="--no-verify")
     from layerbuild.verify.imports import verify_imports
 
@@ -131,10 +142,50 @@ def _pruned_top_level(tree: TreeIndex, context: BuildContext) -> tuple[str, ...]
     return tuple(sorted({t for d in tree.distributions for t in d.top_level if t not in imported}))
 
 
-def write_zip(tree: TreeIndex, context: BuildContext) -> ZipResult:
+def compress_ahead(tree: TreeIndex, context: BuildContext) -> Callable[[], int]:
+    """Compress, beside bytecode and the checks, the files no later stage rewrites (build/overlap.py):
+    RECORDs are rewritten by the records stage, and `--bytecode only` removes the .py files."""
+    from layerbuild.zip.writer import precompress
+
+    overlap = context.overlap
+    sourceless = context.options.bytecode == "only"
+    paths = [
+        f.path
+        for f in tree.files()
+        if not f.arcname.endswith(".dist-info/RECORD") and not (sourceless and f.arcname.endswith(".py"))
+    ]
+    if overlap.sequential:
+        paths = []
+
+    def stop() -> bool:
+        return overlap.zip_started.is_set() or overlap.cancelled.is_set()
+
+    return lambda: precompress(paths, overlap.streams, context.options.compression, stop=stop)
+
+
+def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]:
+    """Write the zip of the final tree beside the checks; streams compressed ahead are copied."""
+    import threading
+    from contextlib import nullcontext
+
     from layerbuild.zip.writer import sha256_file, write_layer_zip
 
-    with step("Writing the layer zip"):
-        path = write_layer_zip(tree.root, context.zip_path, files=tree.files())
-    shutil.rmtree(tree.root, ignore_errors=True)  # the work folder becomes the cache entry: zip and record only
-    return ZipResult(path, sha256_file(path))
+    files, root, overlap = tree.files(), tree.root, context.overlap
+
+    def run() -> ZipResult:
+        overlap.zip_started.set()
+        overlap.wait("compress-ahead")  # the file it holds is finished, then its core is the writer's
+        # sequential (in the main thread): its own progress line; beside the checks, assemble shows one
+        shown = threading.current_thread() is threading.main_thread()
+        with step("Writing the layer zip") if shown else nullcontext():
+            path = write_layer_zip(
+                root,
+                context.zip_path,
+                files=files,
+                compression=context.options.compression,
+                streams=overlap.streams,
+                cancelled=overlap.cancelled,
+            )
+        return ZipResult(path, sha256_file(path))
+
+    return run
