@@ -46,6 +46,19 @@ class Document:
 
         return CommentedSeq(items)
 
+    def prepend(self, seq: Any, items: list[Any], comments_of: Any = None) -> None:
+        """Put `items` at the start of `seq`; in YAML the end-of-line comments of `comments_of` (the sequence
+        they were copied from) come along, and `seq`'s own stay with their items."""
+        for item in reversed(items):
+            seq.insert(0, item)
+        comments = getattr(getattr(comments_of, "ca", None), "items", None)
+        if comments and not self.is_json:
+            import copy
+
+            for index, token in comments.items():
+                if index < len(items):
+                    seq.ca.items[index] = copy.deepcopy(token)
+
     def insert(self, mapping: Any, position: int, key: str, value: Any, comment: str | None = None) -> None:
         """Put `key` at `position` of `mapping` (or replace its value where it is), with a comment line
         before it in YAML."""

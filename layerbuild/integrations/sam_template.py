@@ -147,7 +147,8 @@ def wire_template(
         resource = _layer_resource(doc, layer, _relative(zips[layer.name], out_dir))
         doc.insert(resources, position, ids[layer.name], resource, f"layerbuild: planned layer {layer.name}")
         position += 1
-    global_layers = _layers_list(globals_fn.get("Layers"), "Globals.Function", where, "Layers")
+    global_seq = globals_fn.get("Layers")
+    global_layers = _layers_list(global_seq, "Globals.Function", where, "Layers")
     if "Layers" in globals_fn:
         del globals_fn["Layers"]  # moved into each function, after its planned layers
         if globals_all is not None and not globals_fn:
@@ -157,10 +158,13 @@ def wire_template(
     planned = {f.name: f for f in plan.functions}
     for logical_id, resource in functions.items():
         props = resource.setdefault("Properties", doc.mapping({}))
-        own = _layers_list(props.get("Layers"), logical_id, where, "Layers")
+        _layers_list(props.get("Layers"), logical_id, where, "Layers")  # a list, or refused
+        layers = props["Layers"] if "Layers" in props else doc.sequence([])  # its own, with their comments
+        # A copy of Globals' for each function (YAML would share one node by an anchor), comments included.
+        doc.prepend(layers, copy.deepcopy(global_layers), comments_of=global_seq)
         fn = planned.get(str(logical_id))
         mine = [doc.ref(ids[name]) for name in fn.layers] if fn else []
-        layers = mine + copy.deepcopy(global_layers) + own  # a copy each: YAML would share one node by anchor
+        doc.prepend(layers, mine)
         if len(layers) > MAX_LAYERS_PER_FUNCTION:
             raise InputError(
                 f"{where}: function {logical_id} would have {len(layers)} layers ({len(mine)} planned + "
@@ -169,10 +173,10 @@ def wire_template(
             )
         if logical_id in staged:
             doc.insert(props, 0, "CodeUri", _relative(staged[logical_id], out_dir))
-        if layers:
+        if layers and "Layers" not in props:
             keys = list(props)
             after = [keys.index(k) + 1 for k in ("CodeUri", "Handler", "Runtime") if k in keys]
-            doc.insert(props, max(after, default=len(keys)), "Layers", doc.sequence(layers))
+            doc.insert(props, max(after, default=len(keys)), "Layers", layers)
     return ids
 
 
