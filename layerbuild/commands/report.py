@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from layerbuild.commands.coldstart import init_options
+from layerbuild.commands.options import handler_options
 from layerbuild.facts.runtimes import ARCHITECTURES, RUNTIMES
 
 FORMAT_NAMES = ("table", "json", "markdown", "html")
@@ -44,6 +46,8 @@ FORMAT_NAMES = ("table", "json", "markdown", "html")
     show_default=True,
     help="Import every package in a fresh interpreter of the target's Python (runs the layer's code).",
 )
+@handler_options
+@init_options
 def report(
     path: str,
     runtime: str | None,
@@ -53,6 +57,10 @@ def report(
     memory: str | None,
     runs: int,
     measure: bool,
+    code: str | None,
+    handler: str | None,
+    event: str | None,
+    init_timeout: float,
 ) -> None:
     """Show what each dependency in ZIP_OR_DIR costs: bytes, import time and cold-start price.
 
@@ -66,6 +74,10 @@ def report(
     from layerbuild.util.progress import step
 
     sizes = parse_memory_list(memory)  # bad input fails before any work
+    if handler:
+        from layerbuild.measure.init.handler_init import check_handler_string
+
+        check_handler_string(handler)
     renderer = get_format(fmt)
     if output and fmt == "table":
         from layerbuild.report.formats.table import TableFormat
@@ -73,6 +85,23 @@ def report(
         renderer = TableFormat(terminal=False)  # a file gets one line per row, whatever stdout is
     with step(f"Measuring {path}" + (" (imports)" if measure else "")):
         result = report_for_path(Path(path), runtime=runtime, arch=arch, measure=measure, memory_mb=sizes, runs=runs)
+    if handler:  # the handler's init with ZIP_OR_DIR as its layer (docs/coldstart.md)
+        from dataclasses import replace
+
+        from layerbuild.commands.coldstart import measure_from_flags
+
+        same = code is not None and Path(code).resolve() == Path(path).resolve()
+        target = result.target
+        init = measure_from_flags(
+            code=code, handler=handler, layers=() if same else (path,), memory=sizes, runs=runs, event=event,
+            runtime=runtime or (target.runtime if target else None), arch=arch or (target.arch if target else None),
+            init_timeout=init_timeout,
+        )  # fmt: skip
+        result = replace(result, handler_init=init)
+    elif code:
+        from layerbuild.errors import InputError
+
+        raise InputError("--code needs --handler MODULE.FUNCTION to measure the handler's init")
     text = renderer.render(result)
     special = result.inventory.skipped_special
     if special and (fmt != "table" or output):  # the table says so itself

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from layerbuild.model.coldstart import ColdStartEstimate, ImportMeasurement
+from layerbuild.model.handler_init import HandlerInit
 from layerbuild.model.inventory import Inventory
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target
@@ -101,6 +102,7 @@ class LayerReport:
     findings: tuple[ReportFinding, ...] = ()
     build: BuildSummary | None = None
     kind: str = "layer"  # "layer" (content under python/) or "function" (at the root): measure/layout.py
+    handler_init: HandlerInit | None = None  # the handler's init, when `report --code --handler` named one
 
     @property
     def import_ms(self) -> dict[str, float]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from layerbuild.model.inventory import UNOWNED
 from layerbuild.model.report import LayerReport
+from layerbuild.report.formats.coldstart import init_html
 from layerbuild.report.formats.html_sections import (
     cost_table,
     escape,
@@ -143,6 +144,7 @@ class HtmlFormat(Format):
 <p class="note">Package → folder → file. Click a box to zoom in; the path above goes back. Hover for exact sizes.</p></section>
 <section id="imports"><h2>Import time per package</h2>{import_chart(report)}</section>
 <section id="cost"><h2>Cold start by memory size</h2>{cost_table(report)}</section>
+{init_html(report.handler_init) if report.handler_init is not None else ""}
 <section id="removed"><h2>What slimming removed</h2>{removed_table(report)}</section>
 <section id="packages"><h2>Packages</h2>{package_table(report)}</section>
 </main>

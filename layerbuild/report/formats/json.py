@@ -141,7 +141,15 @@ def report_dict(report: LayerReport) -> dict[str, Any]:
         "cold_start": _cold_start(report),
         "findings": [asdict(f) for f in report.findings],
         **(_build(report.build) if report.build is not None else {}),
+        **(_init(report) if report.handler_init is not None else {}),
     }
+
+
+def _init(report: LayerReport) -> dict[str, Any]:
+    """`report --code --handler`: the handler's init (docs/coldstart.md)."""
+    from layerbuild.report.formats.coldstart import init_dict
+
+    return {"init": init_dict(report.handler_init)} if report.handler_init is not None else {}
 
 
 def report_json(report: LayerReport) -> str:

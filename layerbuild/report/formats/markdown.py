@@ -165,4 +165,8 @@ class MarkdownFormat(Format):
             text = self._render(report, rows)
         if len(text) > MAX_CHARS:  # only if the fixed parts alone were enormous; never expected
             text = text[: MAX_CHARS - 40] + "\n\n*(report shortened)*\n"
+        if report.handler_init is not None:  # `report --code --handler`
+            from layerbuild.report.formats.coldstart import init_markdown
+
+            text += "\n" + init_markdown(report.handler_init, level=3)
         return text

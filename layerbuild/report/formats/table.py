@@ -26,6 +26,14 @@ class TableFormat(Format):
         self.terminal = terminal  # None: decide from stdout (a TTY outside CI draws rich tables)
 
     def render(self, report: LayerReport) -> str:
+        text = self._render_layer(report)
+        if report.handler_init is not None:  # `report --code --handler`: the handler's init after the layer
+            from layerbuild.report.formats.coldstart import init_table
+
+            text += "\n" + init_table(report.handler_init)
+        return text
+
+    def _render_layer(self, report: LayerReport) -> str:
         from layerbuild.util.terminal import is_terminal
 
         terminal = is_terminal() if self.terminal is None else self.terminal
