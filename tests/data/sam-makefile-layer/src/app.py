@@ -1,0 +1,5 @@
+import attrs
+
+
+def handler(event, context):
+    return attrs.__version__
