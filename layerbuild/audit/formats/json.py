@@ -23,6 +23,8 @@ def audit_dict(result: AuditResult) -> dict[str, Any]:
             target_source=result.target_source,
             layer_path=result.built_zip or result.path,
             findings=tuple(ReportFinding(**f.to_dict()) for f in result.findings),
+            kind="function" if result.kind == "function" else "layer",  # a requirements file was built as a layer
+            handler_init=result.handler_init,
         )
     )
     s = result.settings
@@ -37,6 +39,9 @@ def audit_dict(result: AuditResult) -> dict[str, Any]:
             "max_zipped": s.max_zipped,
             "max_package": dict(s.max_package),
             "max_growth": str(s.max_growth) if s.max_growth else None,
+            "max_init_ms": s.max_init_ms,
+            "max_init_growth_percent": s.max_init_growth,
+            "max_init_share_percent": s.max_init_share,
         },
         "total_unzipped_bytes": result.total_unzipped,
         "layers": [
