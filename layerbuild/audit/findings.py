@@ -11,6 +11,7 @@ from typing import Any
 
 from layerbuild.audit.rules import RULES, SEVERITIES, at_or_above
 from layerbuild.audit.settings import AuditSettings
+from layerbuild.model.handler_init import HandlerInit
 from layerbuild.model.inventory import Inventory
 from layerbuild.model.target import Target
 
@@ -99,6 +100,7 @@ class AuditResult:
     baseline: str | None = None
     baseline_unzipped: int | None = None
     built_zip: str | None = None  # for a requirements target: the zip that was built and audited
+    handler_init: HandlerInit | None = None  # `--code --handler`: the handler's init (audit/checks/init.py)
 
     @property
     def failing(self) -> tuple[Finding, ...]:

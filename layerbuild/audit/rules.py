@@ -168,6 +168,31 @@ RULES: dict[str, Rule] = {
             "AWS SDK client created inside the handler",
             "Create the client once at module level, outside the handler, so warm invocations reuse it.",
         ),
+        # The handler's init, measured under Lambda's CPU share (measure/init/, docs/coldstart.md)
+        Rule(
+            "LB601",
+            "init-over-budget",
+            "error",
+            "Handler init over its time budget",
+            "Import less at module level (see the per-package init times), ship bytecode (--bytecode), or raise "
+            "the memory size; or raise --max-init-ms.",
+        ),
+        Rule(
+            "LB602",
+            "init-grown",
+            "error",
+            "Handler init grew past --max-init-growth since the baseline",
+            "Look at the packages that grew in `layerbuild coldstart`; if the growth is wanted, make this run's "
+            "audit JSON the new --baseline.",
+        ),
+        Rule(
+            "LB603",
+            "package-init-share",
+            "warning",
+            "One package takes a large share of the handler's init",
+            "Import it lazily inside the code path that needs it, or replace it with a lighter package; or raise "
+            "--max-init-share.",
+        ),
     )
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerbuild.audit.findings import AuditResult, Finding, GrowthRow, LayerSummary
 from layerbuild.audit.rules import SEVERITIES
@@ -17,10 +18,11 @@ from layerbuild.audit.settings import AuditSettings
 from layerbuild.errors import InputError
 from layerbuild.measure.inventory import inventory_of
 from layerbuild.measure.layout import package_kind
-from layerbuild.model.inventory import UNOWNED, Inventory
+from layerbuild.model.inventory import UNOWNED
 from layerbuild.model.target import Target
 
-
+if TYPE_CHECKING:
+    from layerbuild.audit.checks.init import InitRequest
 
 
 def is_requirements_file(path: Path) -> bool:
@@ -63,6 +65,7 @@ def audit_package(
     baseline: Path | None = None,
     display_path: str | None = None,
     kind: str | None = None,
+    init: InitRequest | None = None,
 ) -> AuditResult:
     """Audit one zip or folder (with the function's other layers, handler sources and a baseline)."""
     from layerbuild.audit.checks.budgets import check_budgets
@@ -100,6 +103,14 @@ def audit_package(
         )
         if not handlers:
             handler_inputs += [(p, text, None) for p, text in handler_sources(kind, inv, files)]
+    handler_init = None
+    if init is not None:  # the handler's init (LB601-LB603), with this package as code or first layer
+        from layerbuild.audit.checks.init import audit_init
+
+        handler_init, init_findings, source = audit_init(init, path, kind, layers, target, settings, baseline)
+        findings += init_findings
+        if source is not None and not handlers:
+            handler_inputs.append(source)
     findings += check_handlers(handler_inputs)
     rows: list[GrowthRow] = []
     baseline_total = None
@@ -121,4 +132,5 @@ def audit_package(
         growth=tuple(rows),
         baseline=str(baseline) if baseline else None,
         baseline_unzipped=baseline_total,
+        handler_init=handler_init,
     )

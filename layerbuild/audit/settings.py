@@ -44,6 +44,9 @@ CONFIG_KEYS = (
     "ignore",
     "severity",
     "provided-libraries",
+    "max-init-ms",
+    "max-init-growth",
+    "max-init-share",
 )
 
 
@@ -114,6 +117,10 @@ class AuditSettings:
     provided_libraries: tuple[str, ...] = ()
     unzipped_is_default: bool = True
     zipped_is_default: bool = True
+    # The handler's init (LB601-LB603): ms at the audit's memory size, growth in %, one package's share in %.
+    max_init_ms: float | None = None
+    max_init_growth: float | None = None
+    max_init_share: float | None = None
 
 
 def audit_table(table: dict[str, Any] | None, where: str) -> dict[str, Any]:
@@ -161,7 +168,30 @@ def settings_from(flags: dict[str, Any], table: dict[str, Any] | None, config_pa
     s = replace(s, ignore=_ignored(cfg, flags.get("ignore") or (), where_cfg))
     s = replace(s, severity=_severities(cfg, where_cfg))
     libs = _as_list(cfg.get("provided-libraries", []), f"{where_cfg} provided-libraries")
-    return replace(s, provided_libraries=tuple(libs))
+    s = replace(s, provided_libraries=tuple(libs))
+    value, where = pick("max_init_ms")
+    if value is not None:
+        s = replace(s, max_init_ms=_number(value, where, "a time in ms, e.g. 800 or 800ms"))
+    for key in ("max_init_growth", "max_init_share"):
+        value, where = pick(key)
+        if value is not None:
+            text = str(value).strip()
+            if not text.endswith("%"):
+                raise InputError(f"{where}: {value!r} is not a percentage: write e.g. 20%")
+            percent = _number(text[:-1], where, "a percentage, e.g. 20%")
+            s = replace(s, max_init_growth=percent) if key == "max_init_growth" else replace(s, max_init_share=percent)
+    return s
+
+
+def _number(value: Any, where: str, what: str) -> float:
+    text = str(value).strip().lower().removesuffix("ms").strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise InputError(f"{where}: {value!r} is not {what}") from None
+    if number < 0 or number != number:
+        raise InputError(f"{where}: {value!r} must be a positive number")
+    return number
 
 
 def _package_budgets(cfg: dict[str, Any], flags: tuple[str, ...], where_cfg: str) -> tuple[tuple[str, int], ...]:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from layerbuild.commands.options import PROJECT_FLAGS, config_option, project_options, target_options
+from layerbuild.commands.coldstart import init_options
+from layerbuild.commands.options import PROJECT_FLAGS, code_option, config_option, project_options, target_options
 
 if TYPE_CHECKING:
     from layerbuild.audit.findings import AuditResult
@@ -56,8 +57,39 @@ FORMAT_NAMES = ("table", "json", "markdown", "github", "sarif", "junit")
     "handlers",
     multiple=True,
     metavar="FILE[:FUNCTION]",
-    help="The handler's source file, checked for SDK clients created inside the handler (repeatable).",
+    help="The handler's source file, checked for SDK clients created inside the handler (repeatable); with "
+    "--code, MODULE.FUNCTION as Lambda names it: its init is measured too (docs/coldstart.md).",
 )
+@code_option
+@click.option(
+    "--memory",
+    type=click.IntRange(128, 10240),
+    default=128,
+    show_default=True,
+    help="With --code/--handler: the memory size (MB) whose CPU share init is measured at.",
+)
+@click.option(
+    "--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Init runs; medians are compared."
+)
+@click.option(
+    "--max-init-ms",
+    default=None,
+    metavar="MS",
+    help="Fail when the handler's median init at --memory is longer (LB601).",
+)
+@click.option(
+    "--max-init-growth",
+    default=None,
+    metavar="PCT",
+    help="Fail when init grew more than this since --baseline, e.g. 20% (LB602).",
+)
+@click.option(
+    "--max-init-share",
+    default=None,
+    metavar="PCT",
+    help="Warn when one package takes more than this share of init, e.g. 30% (LB603).",
+)
+@init_options
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip a rule by id or name, e.g. LB202 (repeatable).")
 @click.option(
     "--fail-on",
@@ -96,6 +128,14 @@ def audit(
     fmt: str,
     output: str | None,
     cloudwatch_namespace: str | None,
+    code: str | None,
+    memory: int,
+    runs: int,
+    max_init_ms: str | None,
+    max_init_growth: str | None,
+    max_init_share: str | None,
+    event: str | None,
+    init_timeout: float,
 ) -> None:
     """Audit TARGET — a layer zip, a function zip, a folder, or a requirements file or project (built first).
 
@@ -127,12 +167,16 @@ def audit(
             "max_growth": max_growth,
             "fail_on": fail_on,
             "ignore": ignore,
+            "max_init_ms": max_init_ms,
+            "max_init_growth": max_init_growth,
+            "max_init_share": max_init_share,
         },
         table.get("audit"),
         cfg_path,
     )
     if max_growth and not baseline:
         raise InputError("--max-growth needs --baseline: pass the report.json to compare with")
+    init, handlers = _init_request(code, handlers, memory, runs, event, init_timeout, settings, baseline)
     formatter = get_format(fmt)  # checked before a long build
     if output and fmt == "table":
         from layerbuild.audit.formats.table import TableFormat
@@ -144,6 +188,7 @@ def audit(
         layers=tuple(Path(x) for x in layers),
         handlers=tuple(handlers),
         baseline=Path(baseline) if baseline else None,
+        init=init,
     )
     project = dict(zip(PROJECT_FLAGS, (extra, group, package, include_project, check_lock), strict=True))
     if is_requirements_file(path) or _is_project(path):
@@ -177,6 +222,45 @@ def audit(
         raise FindingsError(f"{len(failing)} finding(s) at or above {settings.fail_on}: {', '.join(rules)}")
     if fmt != "table" or output:  # the table on stdout already ends with this line
         note(summary_line(result))
+
+
+def _init_request(
+    code: str | None,
+    handlers: tuple[str, ...],
+    memory: int,
+    runs: int,
+    event: str | None,
+    timeout: float,
+    settings: Any,
+    baseline: str | None,
+) -> tuple[Any, tuple[str, ...]]:
+    """With --code, the `--handler MODULE.FUNCTION` whose init is measured (the other --handler values stay
+    FILE[:FUNCTION] for LB501). Checked here, before any long work."""
+    from layerbuild.audit.checks.init import InitRequest
+    from layerbuild.errors import InputError
+
+    wants_init = settings.max_init_ms is not None or settings.max_init_growth is not None
+    wants_init = wants_init or settings.max_init_share is not None
+    named = [h for h in handlers if ":" not in h and not h.endswith(".py") and not Path(h).is_file()]
+    if code is None:
+        if wants_init:
+            raise InputError(
+                "--max-init-ms/--max-init-growth/--max-init-share need --code DIR and --handler MODULE.FUNCTION"
+            )
+        return None, handlers
+    if len(named) != 1:
+        raise InputError("--code needs one --handler MODULE.FUNCTION (e.g. app.handler) whose init to measure")
+    from layerbuild.measure.init.handler_init import check_handler_string
+
+    check_handler_string(named[0])
+    if not Path(code).exists():
+        raise InputError(f"--code {code} does not exist: pass the function's folder or its deployment zip")
+    if event and not Path(event).is_file():
+        raise InputError(f"--event {event} does not exist: pass a JSON file with the event")
+    if settings.max_init_growth is not None and not baseline:
+        raise InputError("--max-init-growth needs --baseline: pass the audit JSON of a previous run")
+    rest = tuple(h for h in handlers if h != named[0])
+    return InitRequest(code, named[0], memory, runs, event, timeout), rest
 
 
 def _is_project(path: Path) -> bool:

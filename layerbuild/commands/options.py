@@ -81,6 +81,11 @@ def handler_options(f: F) -> F:
         metavar="MODULE.FUNCTION",
         help="The function's handler as Lambda names it, e.g. app.handler or src/app.lambda_handler.",
     )(f)
+    return code_option(f)
+
+
+def code_option(f: F) -> F:
+    """`--code` alone, for `audit`, whose `--handler` also takes FILE[:FUNCTION] (LB501)."""
     f = click.option(
         "--code",
         type=click.Path(),
