@@ -205,6 +205,7 @@ def measure_handler_init(
                 per_pkg[pkg].append(totals.get(pkg, 0.0))
         python = interpreter_version(box.python)
         sdk_note = box.sdk_note
+        network = box.network_isolation
     packages = sorted(
         (PackageInit(p, source_of[p], _median(per_pkg[p]), modules_of[p], bytes_of[p]) for p in source_of),
         key=lambda p: (-p.self_ms, p.name),
@@ -272,4 +273,5 @@ def measure_handler_init(
         layers=tuple(str(layer) for layer in layers),
         runtime_sdk=sdk_note,
         invoke_error=invoke_error,
+        network=network,
     )

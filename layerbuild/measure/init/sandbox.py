@@ -19,15 +19,18 @@ audit hook (also for root) refuse writes with EROFS; `-B` and PYTHONDONTWRITEBYT
 Each `run` is a fresh interpreter of the runtime's minor version (util/interpreters.py) with
 `-B -S -s -E`, cwd the task root, `sys.path` = `box.sys_path` (task root, opt/python,
 opt/python/lib/pythonX.Y/site-packages, runtime SDK) then the standard library, Lambda's environment
-variables with dummy credentials (nothing of this machine's environment but PATH), network to non-loopback
-hosts refused (bootstrap.py), a timeout that kills the whole process tree (util/children.py), and
+variables with dummy credentials (nothing of this machine's environment but PATH), no network (as root with
+util-linux: its own network namespace via `unshare --net`; always: non-loopback connections and lookups
+refused by bootstrap.py's audit hook, which names what was tried), a timeout that kills the whole process tree (util/children.py), and
 optionally a CPU quota of `cpu_share` cores (cpu_quota.py; `box.cpu_share(memory)` is Lambda's).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
 import time
@@ -63,6 +66,20 @@ class SandboxRun:
     network: tuple[str, ...]  # "host:port" the code tried to reach (refused)
     read_only: tuple[str, ...]  # paths it tried to write under the task root or /opt (refused)
     cpu: CpuUse | None  # None when run without a quota
+
+
+@functools.cache
+def _netns_prefix() -> tuple[str, ...]:
+    """`unshare --net --` when it works here (root, util-linux): a network namespace with no interface
+    up, so that not even a C library reaches the network. Empty elsewhere: the audit hook alone."""
+    unshare = shutil.which("unshare")
+    if unshare is None or os.geteuid() != 0:
+        return ()
+    try:
+        ok = subprocess.run([unshare, "--net", "--", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return (unshare, "--net", "--") if ok else ()
 
 
 class Sandbox:
@@ -162,6 +179,16 @@ class Sandbox:
         self._tmp = None
 
     # -- runs ---------------------------------------------------------------------------------------
+    @property
+    def network_isolation(self) -> str:
+        """How the network is kept from the code, in words (for reports)."""
+        hook = "connections and lookups to non-loopback hosts refused by an audit hook"
+        return (
+            f"no network: its own network namespace (unshare --net, loopback down too), and {hook}"
+            if _netns_prefix()
+            else f"{hook} (Python sockets only)"
+        )
+
     def cpu_share(self, memory_mb: int | None = None) -> float:
         """Lambda's CPU share at `memory_mb` (default: the sandbox's), in cores, at most this machine's."""
         from layerbuild.measure.cost_model import vcpu_share
@@ -204,7 +231,7 @@ class Sandbox:
         (None: no quota); raises EnvironmentProblem when a quota is asked for and none can be set."""
         script_file = self.tmp.parent / f"layerbuild-script-{time.monotonic_ns()}.py"
         script_file.write_text(script)
-        cmd = [str(self.python), "-B", "-S", "-s", "-E"]
+        cmd = [*_netns_prefix(), str(self.python), "-B", "-S", "-s", "-E"]
         if importtime:
             cmd += ["-X", "importtime"]
         cmd += [str(self.bootstrap), os.pathsep.join(self.sys_path), f"{self.task_root}{os.pathsep}{self.opt}"]
