@@ -966,6 +966,74 @@ def _(w):
     return ["build", "proj/pylock.toml", "--runtime", "python3.12", "--arch", "arm64", "-o", "out"]
 
 
+# --- the handler's init (coldstart, report/audit --code --handler; measure/init/) -------------------
+# python3.11 is the interpreter every machine of ours has on PATH (environment.md).
+
+
+def _handler(w, source: str) -> list[str]:
+    w.write("code/app.py", source)
+    return ["--code", "code", "--runtime", "python3.11"]
+
+
+@case("coldstart-handler-raises-at-import", "app.handler", "app.py line 2", "KeyError: 'TABLE_NAME'")
+def _(w):
+    return ["coldstart", *_handler(w, "import os\nTABLE = os.environ['TABLE_NAME']\n"), "--handler", "app.handler"]
+
+
+@case("coldstart-handler-names-no-function", "app.handle", "names no function", "no attribute 'handle'")
+def _(w):
+    return ["coldstart", *_handler(w, "def handler(event, context):\n    return 1\n"), "--handler", "app.handle"]
+
+
+@case("coldstart-handler-string-without-a-function", "'app'", "names no function", "MODULE.FUNCTION")
+def _(w):
+    return ["coldstart", *_handler(w, "def handler(event, context):\n    return 1\n"), "--handler", "app"]
+
+
+@case("coldstart-handler-hangs-at-import", "app.handler", "did not finish in 2 s", "killed")
+def _(w):
+    src = "import time\nwhile True:\n    time.sleep(0.05)\n"
+    return ["coldstart", *_handler(w, src), "--handler", "app.handler", "--init-timeout", "2"]
+
+
+# The sandbox refuses the connection before any packet is sent (audit hook), inside a network namespace
+# of its own (unshare --net as root): nothing leaves this machine. 192.0.2.1 is TEST-NET-1 (RFC 5737).
+@case("coldstart-handler-tries-the-network-at-init", "app.handler", "tries the network at init", "192.0.2.1:443")
+def _(w):
+    src = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 443), timeout=1)\nexcept OSError:\n    pass\n"
+    return ["coldstart", *_handler(w, src), "--handler", "app.handler"]
+
+
+@case("report-handler-raises-at-import", "app.handler", "raises at import", "RuntimeError: no config")
+def _(w):
+    layer = w.write("layer/python/tiny/__init__.py", "X = 1\n").parents[2]
+    src = "raise RuntimeError('no config')\n"
+    return ["report", str(layer.relative_to(w.root)), "--no-measure", *_handler(w, src), "--handler", "app.handler"]
+
+
+@case("audit-handler-names-no-function", "app.main", "names no function")
+def _(w):
+    layer = w.write("layer/python/tiny/__init__.py", "X = 1\n").parents[2]
+    src = "def handler(event, context):\n    return 1\n"
+    return ["audit", str(layer.relative_to(w.root)), *_handler(w, src), "--handler", "app.main", "--memory", "1769"]
+
+
+@case("audit-max-init-growth-without-baseline", "--max-init-growth needs --baseline")
+def _(w):
+    layer = w.write("layer/python/tiny/__init__.py", "X = 1\n").parents[2]
+    src = "def handler(event, context):\n    return 1\n"
+    args = [*_handler(w, src), "--handler", "app.handler", "--max-init-growth", "20%"]
+    return ["audit", str(layer.relative_to(w.root)), *args]
+
+
+@case("audit-max-init-share-not-a-percentage", "--max-init-share", "not a percentage")
+def _(w):
+    layer = w.write("layer/python/tiny/__init__.py", "X = 1\n").parents[2]
+    src = "def handler(event, context):\n    return 1\n"
+    args = [*_handler(w, src), "--handler", "app.handler", "--max-init-share", "0.3"]
+    return ["audit", str(layer.relative_to(w.root)), *args]
+
+
 # --- the runner ---------------------------------------------------------------------------------
 
 
@@ -989,6 +1057,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue  # a compiled .pyc remembered whole (written by rename); temporary names start with "."
         if path.is_relative_to(cache / "tools") and not path.relative_to(cache / "tools").parts[0].startswith("."):
             continue  # no_compilers' stand-ins, renamed into place whole; a staging folder starts with "."
+        if path.is_relative_to(cache / "runtime-sdk") and not path.relative_to(cache / "runtime-sdk").parts[0].startswith("."):
+            continue  # the runtime's boto3 family for the init sandbox, renamed into place whole
         if path.is_relative_to(cache / "builds"):
             entry = path.parent
             if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():
