@@ -39,7 +39,7 @@ SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".venv", ".aws-s
 
 def code_files(code: Path, skip: tuple[Path, ...] = ()) -> list[tuple[str, Path]]:
     """(posix path relative to `code`, file) of every regular file of the function's code, sorted;
-    the folders in `skip` (e.g. the output folder inside it) and SKIPPED_DIRS are left out."""
+    the folders and files in `skip` (e.g. the output folder inside it) and SKIPPED_DIRS are left out."""
     skipped = {p.resolve() for p in skip}
     files = []
     for folder, dirs, names in os.walk(code):
@@ -48,6 +48,8 @@ def code_files(code: Path, skip: tuple[Path, ...] = ()) -> list[tuple[str, Path]
         for name in names:
             path = here / name
             if path.is_symlink() or not path.is_file() or name.endswith((".pyc", ".pyo")):
+                continue
+            if path.resolve() in skipped:
                 continue
             files.append((path.relative_to(code).as_posix(), path))
     return sorted(files)

@@ -80,7 +80,7 @@ def _refuse_unreachable(logical_id: str, props: Mapping[str, Any], globals_fn: M
 def _layers_list(value: Any, logical_id: str, where: str, what: str) -> list[Any]:
     if value is None:
         return []
-    if not isinstance(value, list):
+    if not isinstance(value, list) or is_intrinsic(value):  # `!If [c, [a], [b]]` is a list in YAML too
         raise InputError(f"{where}: {what} of {logical_id} is {describe(value)}, not a list: write it as a list")
     return list(value)
 
@@ -242,7 +242,8 @@ def write_template(
     ids = wire_template(doc, template, out, plan, zips, staged)  # may refuse: nothing is written yet
     text = doc.dumps()
     out.parent.mkdir(parents=True, exist_ok=True)
-    skip = (root, *{z.parent for z in zips.values()})  # never copy our own output into a function
+    # Never copy our own output into a function: staged code, the layers, OUT and its folder (when inside the code).
+    skip = (root, out.resolve(), out.resolve().parent, *{z.parent for z in zips.values()})
     stage_functions(root, [s for s in specs if s.name in staged], plan, skip=skip)
     write_atomic(out, lambda t: t.write_text(text, encoding="utf-8"))
     return Written(out, ids, staged)
