@@ -49,7 +49,7 @@ def test_source_date_epoch_sets_the_entry_dates(tmp_path, monkeypatch):
 def test_a_failed_write_leaves_no_partial_zip(tmp_path, monkeypatch):
     import layerbuild.zip.writer as package
 
-    def boom(path):
+    def boom(path, *args):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(package, "_compress", boom)  # fault injection: a full disk mid-write

@@ -1,0 +1,120 @@
+"""Compressed streams are remembered by content: an unchanged file is never compressed again, and the
+zip is the same bytes with or without them; `--compression max` is smaller and holds the same files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from layerbuild.zip import writer
+from layerbuild.zip.compressors import compressor_for
+from layerbuild.zip.streams import StreamCache
+from layerbuild.zip.writer import STATS, WriteCancelled, precompress, write_layer_zip
+
+
+def _tree(root: Path) -> Path:
+    """Real text (the standard library's json and email packages), incompressible bytes, an empty file
+    and an executable, as a layer has."""
+    stdlib = Path(os.__file__).parent
+    for package in ("json", "email"):
+        for src in sorted((stdlib / package).glob("*.py")):
+            dest = root / package / src.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(src.read_bytes())
+    (root / "blob.bin").write_bytes(random.Random(1).randbytes(40_000))
+    (root / "json" / "empty.txt").write_bytes(b"")
+    tool = root / "bin.sh"
+    tool.write_bytes(b"#!/bin/sh\necho hi\n" * 50)
+    tool.chmod(0o755)
+    return root
+
+
+def _files(root: Path) -> int:
+    return sum(1 for p in root.rglob("*") if p.is_file())
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_zip_is_byte_identical_with_and_without_remembered_streams(tmp_path):
+    root = _tree(tmp_path / "t")
+    plain = write_layer_zip(root, tmp_path / "plain.zip")
+    first = write_layer_zip(root, tmp_path / "first.zip", streams=StreamCache(tmp_path / "streams"))
+    before = (STATS.compressed, STATS.reused)
+    # A new cache object on the same folder: what a later build finds on disk.
+    again = write_layer_zip(root, tmp_path / "again.zip", streams=StreamCache(tmp_path / "streams"))
+    assert (STATS.compressed - before[0], STATS.reused - before[1]) == (0, _files(root))
+    assert _sha(plain) == _sha(first) == _sha(again)
+
+
+def test_only_the_changed_file_is_compressed_again(tmp_path):
+    root = _tree(tmp_path / "t")
+    write_layer_zip(root, tmp_path / "a.zip", streams=StreamCache(tmp_path / "streams"))
+    (root / "json" / "decoder.py").write_text("changed = True\n")
+    before = STATS.compressed
+    rebuilt = write_layer_zip(root, tmp_path / "b.zip", streams=StreamCache(tmp_path / "streams"))
+    assert STATS.compressed - before == 1
+    assert _sha(rebuilt) == _sha(write_layer_zip(root, tmp_path / "fresh.zip"))
+
+
+def test_a_damaged_remembered_stream_is_compressed_again_and_the_zip_stays_right(tmp_path):
+    root = _tree(tmp_path / "t")
+    write_layer_zip(root, tmp_path / "a.zip", streams=StreamCache(tmp_path / "streams"))
+    entries = sorted(p for p in (tmp_path / "streams").rglob("*") if p.is_file())
+    entries[0].write_bytes(entries[0].read_bytes()[:-1] + b"x")
+    before = STATS.compressed
+    again = write_layer_zip(root, tmp_path / "b.zip", streams=StreamCache(tmp_path / "streams"))
+    assert STATS.compressed - before >= 1
+    assert _sha(again) == _sha(tmp_path / "a.zip")
+    assert zipfile.ZipFile(again).testzip() is None
+
+
+def test_files_compressed_ahead_are_copied_not_compressed_again(tmp_path):
+    root = _tree(tmp_path / "t")
+    streams = StreamCache()  # memory only: what compress-ahead fills during a build
+    paths = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    assert precompress(paths, streams) > 0
+    before = STATS.compressed
+    ahead = write_layer_zip(root, tmp_path / "ahead.zip", streams=streams)
+    assert STATS.compressed == before
+    assert _sha(ahead) == _sha(write_layer_zip(root, tmp_path / "plain.zip"))
+
+
+def test_compression_max_is_a_valid_smaller_zip_of_the_same_files(tmp_path):
+    root = _tree(tmp_path / "t")
+    default = zipfile.ZipFile(write_layer_zip(root, tmp_path / "default.zip"))
+    best = zipfile.ZipFile(write_layer_zip(root, tmp_path / "max.zip", compression="max"))
+    assert best.testzip() is None
+    assert (tmp_path / "max.zip").stat().st_size < (tmp_path / "default.zip").stat().st_size
+    assert best.namelist() == default.namelist()
+    assert all(best.read(n) == default.read(n) for n in default.namelist())
+    assert [i.external_attr for i in best.infolist()] == [i.external_attr for i in default.infolist()]
+    assert compressor_for("max").name != compressor_for("default").name  # part of every cache key
+
+
+def test_a_remembered_stream_of_another_level_is_never_used(tmp_path):
+    root = _tree(tmp_path / "t")
+    write_layer_zip(root, tmp_path / "d.zip", streams=StreamCache(tmp_path / "streams"))
+    best = write_layer_zip(root, tmp_path / "m.zip", compression="max", streams=StreamCache(tmp_path / "streams"))
+    assert _sha(best) == _sha(write_layer_zip(root, tmp_path / "m-fresh.zip", compression="max"))
+
+
+def test_a_cancelled_write_stops_and_leaves_no_file(tmp_path):
+    root = _tree(tmp_path / "t")
+    cancelled = threading.Event()
+    cancelled.set()
+    (tmp_path / "out").mkdir()
+    with pytest.raises(WriteCancelled):
+        write_layer_zip(root, tmp_path / "out" / "l.zip", cancelled=cancelled)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_default_compressor_is_libdeflate():
+    assert compressor_for().name.startswith("libdeflate") and writer.COMPRESSOR == compressor_for().name
