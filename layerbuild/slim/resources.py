@@ -15,7 +15,8 @@ import ast
 from collections.abc import Iterable
 from pathlib import Path
 
-_APIS = ("importlib.resources", "importlib_resources", "pkgutil", "pkg_resources", "get_data", "resource_filename")
+# A source naming one of these is scanned ("importlib": `from importlib import resources` too).
+_APIS = ("importlib", "pkgutil", "pkg_resources", "get_data", "resource_filename")
 _MAX_LITERAL = 200
 
 
