@@ -58,7 +58,12 @@ def verify_imports(
     if python is None:
         result = smoke_test(tree.root, dists, target, removed, python=None)
     else:
+        from layerbuild.util.interpreters import interpreter_version
+        from layerbuild.verify.import_cache import ImportReuse
+
+        version = python_version or interpreter_version(python)
         with step("Checking that every top-level module imports"):
+            reuse = ImportReuse(tree, python, version, target, runtime_dir, runtime_dists) if version else None
             result = smoke_test(
                 tree.root,
                 dists,
@@ -69,6 +74,12 @@ def verify_imports(
                 runtime_dir=runtime_dir,
                 runtime_dists=runtime_dists,
                 skip=skip,
+                reuse=reuse,
+            )
+        if result.reused_modules:
+            note(
+                f"layerbuild: {len(result.reused_modules)} of {len(result.checks)} modules passed the import "
+                "check before on the same files: not imported again"
             )
     if result.skipped:
         note(f"layerbuild: import smoke test skipped: {result.skipped}")

@@ -56,6 +56,7 @@ class SmokeResult:
     checks: tuple[ImportCheck, ...] = ()
     skipped: str | None = None  # why the test did not run
     skipped_modules: tuple[str, ...] = ()  # left out with --skip-import
+    reused_modules: tuple[str, ...] = ()  # passed before on the same inputs: not imported again (import_cache.py)
 
     @property
     def failures(self) -> tuple[ImportCheck, ...]:

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target
@@ -19,18 +19,48 @@ from layerbuild.tree.distributions import Distribution
 from layerbuild.verify.judge import LayerFacts, culprits, judge
 from layerbuild.verify.results import ImportCheck, SmokeResult
 
+if TYPE_CHECKING:
+    from layerbuild.verify.import_cache import ImportReuse
+
 IMPORT_TIMEOUT = 120.0  # seconds per module; a module that hangs at import hangs a cold start too
 _MARK = "@@layerbuild-smoke@@"
 # Runs in the target's interpreter: argv = [module, path, path...]; prints one JSON line after _MARK.
+# A passing import also reports what it read of the layer (verify/import_cache.py): every file opened or
+# mapped under the paths, the top-level names no finder found, and whether code other than the import
+# system listed a path's folder (importlib.metadata scanning every distribution, say).
 _CHILD = f"""
-import sys, json, traceback, importlib
+import sys, json, traceback, importlib, os
 module, first, paths = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
 sys.path[:] = paths + [p for p in sys.path if p and p not in paths]
+roots = tuple(os.path.join(p, "") for p in paths)
+seen, missing, listed = set(), set(), []
+def _audit(event, args):
+    if event == "open" and isinstance(args[0], str) and args[0].startswith(roots):
+        seen.add(args[0])
+    elif event in ("os.listdir", "os.scandir") and isinstance(args[0], str) and os.path.join(args[0], "") in roots:
+        if "importlib._bootstrap" not in sys._getframe(1).f_code.co_filename:
+            listed.append(args[0])
+class _Missing:
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        missing.add(name.partition(".")[0])
+sys.addaudithook(_audit)
+sys.meta_path.append(_Missing)
 result = {{"ok": True}}
 try:
     for name in first:  # modules the user's code imports before this one (see the module docstring)
         importlib.import_module(name)
     importlib.import_module(module)
+    for loaded in list(sys.modules.values()):
+        path = getattr(loaded, "__file__", None)
+        if isinstance(path, str) and path.startswith(roots):
+            seen.add(path)
+    try:
+        with open("/proc/self/maps") as maps:
+            seen.update(p for p in (line.split(None, 5)[-1].strip() for line in maps) if p.startswith(roots))
+    except OSError:
+        listed.append("(no /proc/self/maps)")  # what the dynamic linker loaded is unknown: never reused
+    result["seen"] = {{"files": sorted(seen), "missing": sorted(missing), "listed": bool(listed)}}
 except BaseException as exc:
     frames = traceback.extract_tb(exc.__traceback__)
     result = {{"ok": False, "type": type(exc).__name__, "message": str(exc)[:2000],
@@ -95,10 +125,12 @@ def smoke_test(
     runtime_dists: tuple[Distribution, ...] = (),
     jobs: int | None = None,
     skip: tuple[str, ...] = (),
+    reuse: ImportReuse | None = None,
 ) -> SmokeResult:
     """Import every top-level module of the layer in `tree` (whose distributions are `dists`) with
     `python` (of version `python_version`, when known); `runtime_dists` are the runtime-provided
-    distributions set aside in `runtime_dir`. See verify/imports.py."""
+    distributions set aside in `runtime_dir`; a module `reuse` knows passed on the same inputs is not
+    imported again (verify/import_cache.py). See verify/imports.py."""
     if python is None:
         return SmokeResult(None, skipped=f"no Python {target.python_version} interpreter here")
     host = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower())
@@ -140,8 +172,14 @@ def smoke_test(
                 "text": proc.stderr[-6000:],
             }
 
+        reused = {(m, d) for m, d in modules if reuse is not None and reuse.passed(m, d)}
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            raw = list(pool.map(lambda item: (item[0], item[1], run(item[0])), modules))
+            ran = dict(pool.map(lambda item: (item, run(item[0])), [x for x in modules if x not in reused]))
+            raw = [(m, d, ran.get((m, d)) or {"ok": True}) for m, d in modules]
+            if reuse is not None:
+                for m, d, r in raw:
+                    if r.get("ok") and "seen" in r:
+                        reuse.remember(m, d, r["seen"])
             layer = LayerFacts(tree, runtime_dists, dists, target)
             retry = [
                 (m, d, layer.load_through(m, d, r))
@@ -159,7 +197,9 @@ def smoke_test(
         else:
             checks.append(judge(module, dist, result, removals, layer))
     version = python_version or interpreter_version(python)
-    return SmokeResult(version, tuple(checks), skipped_modules=skipped_modules)
+    return SmokeResult(
+        version, tuple(checks), skipped_modules=skipped_modules, reused_modules=tuple(sorted(m for m, _ in reused))
+    )
 
 
 def _first_that_works(run: Callable[..., dict[str, Any]], module: str, candidates: list[str]) -> str | None:
