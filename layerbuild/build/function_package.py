@@ -7,8 +7,12 @@ The function zip has its own cache entry keyed by the layer's sha256 and the cod
 file's relative path and bytes), so an unchanged rebuild copies it and an edited handler gives a new zip;
 it is deterministic like a layer (sorted entries, fixed dates and modes: zip/writer.py).
 
-The code is shipped as its sources (no .pyc for it): the dependencies' .pyc record `/opt/python/...`
-as their file name (bytecode/compilers.py), which only shows in tracebacks.
+When the dependencies ship bytecode, the code's own modules get unchecked-hash .pyc beside their sources
+too (`/var/task` is read-only, so Lambda would recompile them at every cold start), compiled by the same
+interpreter of the runtime's version with PYTHONHASHSEED=0 and `/var/task/...` as their file name; the
+code keeps its sources even with `--bytecode only` (tracebacks of your own code keep their lines). The
+dependencies' .pyc record `/opt/python/...` as their file name (bytecode/compilers.py), which only shows
+in tracebacks.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from layerbuild.model.names import layer_zip_name
 from layerbuild.model.target import Target
 from layerbuild.report.sidecar import write_report_json
 from layerbuild.util.atomic import write_atomic
+from layerbuild.util.interpreters import interpreter_version
 from layerbuild.zip.writer import COMPRESSOR, LAYER_PREFIX, sha256_file, write_layer_zip
 
+FUNCTION_ROOT = "/var/task"  # where Lambda unpacks a function zip: the file name compiled into the code's .pyc
 # Never part of a function's code: caches, VCS and tool folders, SAM's build folder.
 SKIPPED_DIRS = frozenset({"__pycache__", ".git", ".hg", ".svn", ".venv", ".aws-sam", ".mypy_cache", ".pytest_cache"})
 
@@ -73,7 +79,24 @@ def _code_folder(options: BuildOptions) -> Path:
     return code
 
 
-def _assemble(layer_zip: Path, files: list[tuple[str, Path]], work: Path) -> Path:
+def _compile_code(tree: Path, rels: list[str], python: Path) -> None:
+    """unchecked-hash .pyc for the code's modules, byte-identical wherever and whenever they are built."""
+    import subprocess
+
+    from layerbuild.errors import EnvironmentProblem
+
+    sources = "".join(f"{tree / rel}\n" for rel in rels if rel.endswith(".py"))
+    if not sources:
+        return
+    args = ["-I", "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
+    args += ["-s", str(tree), "-p", FUNCTION_ROOT, "-i", "-"]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run([str(python), *args], input=sources, capture_output=True, text=True, env=env)
+    if proc.returncode not in (0, 1):  # 1: a file with a syntax error, which cannot be imported either
+        raise EnvironmentProblem(f"{python} could not compile the function's code: {proc.stderr.strip()[-300:]}")
+
+
+def _assemble(layer_zip: Path, files: list[tuple[str, Path]], work: Path, python: Path | None) -> Path:
     """Unpack the layer's python/ tree at the root of `work/tree`, add the code, zip it to `work/layer.zip`."""
     tree = work / "tree"
     with zipfile.ZipFile(layer_zip) as zf:
@@ -96,9 +119,23 @@ def _assemble(layer_zip: Path, files: list[tuple[str, Path]], work: Path) -> Pat
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         os.chmod(target, 0o755 if os.stat(path).st_mode & 0o111 else 0o644)
+    if python is not None:
+        _compile_code(tree, [rel for rel, _ in files], python)
     zip_path = write_layer_zip(tree, work / "layer.zip", prefix="")
     shutil.rmtree(tree, ignore_errors=True)
     return zip_path
+
+
+def _code_compiler(layer: BuildResult, target: Target) -> Path | None:
+    """The interpreter that compiled the dependencies (same version), when they ship bytecode."""
+    if layer.report.bytecode_mode == "none" or not layer.report.bytecode_python:
+        return None
+    from layerbuild.util.interpreters import find_interpreter
+
+    python = find_interpreter(target.python_version)
+    if python is None or interpreter_version(python) != layer.report.bytecode_python:
+        return None  # compiled in the build image: the code is shipped as sources
+    return python
 
 
 def build_function(requirements: str | Path, options: BuildOptions, *, cache: BuildCache | None = None) -> BuildResult:
@@ -112,15 +149,22 @@ def build_function(requirements: str | Path, options: BuildOptions, *, cache: Bu
         layer = build_layer(requirements, replace(options, output=tmp, name=name), cache=cache)
         target: Target = layer.report.target or Target(options.runtime, options.arch)
         cache = cache or BuildCache()
+        python = _code_compiler(layer, target)
         key = cache_key(
-            {"function": layer.report.sha256, "code": code_digest(files), "compressor": COMPRESSOR, "layout": "root"}
+            {
+                "function": layer.report.sha256,
+                "code": code_digest(files),
+                "code_bytecode": interpreter_version(python) if python else None,
+                "compressor": COMPRESSOR,
+                "layout": "root",
+            }
         )
         entry = cache.get(key)
         cached = layer.cached and entry is not None
         if entry is None:
             work = cache.staging()
             try:
-                zipped = _assemble(layer.zip_path, files, work)
+                zipped = _assemble(layer.zip_path, files, work, python)
                 # The report comes from the layer's build; the entry only needs to know its zip.
                 record = BuildRecord(sha256_file(zipped), target.runtime, target.arch)
                 entry = cache.commit(key, work, record)

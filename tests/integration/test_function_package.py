@@ -66,6 +66,10 @@ def test_the_code_sits_at_the_root_with_its_dependencies_beside_it(tmp_path):
     assert any(n.startswith("attrs-24.2.0.dist-info/") for n in names)
     assert not [n for n in names if n.startswith("python/")]
     assert any(n.startswith("attrs/__pycache__/") for n in names)  # the dependencies went through bytecode
+    assert {"__pycache__/handler.cpython-311.pyc", "orders/__pycache__/model.cpython-311.pyc"} <= set(names)
+    pyc = zipfile.ZipFile(zip_path).read("__pycache__/handler.cpython-311.pyc")
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, unchecked: valid whatever the zip's dates
+    assert b"/var/task/handler.py" in pyc  # the file name Lambda will show, not this machine's folder
 
 
 def test_the_handler_imports_its_dependencies_with_only_the_code_root_on_sys_path(tmp_path):
@@ -78,9 +82,12 @@ def test_the_handler_imports_its_dependencies_with_only_the_code_root_on_sys_pat
     zipfile.ZipFile(zip_path).extractall(task)
     # -I -S: no site folder, no user packages, as Lambda's /var/task is the first entry of sys.path.
     script = f"import sys; sys.path.insert(0, {str(task)!r}); import handler; print(handler.handler({{}}, None))"
-    proc = subprocess.run([python, "-I", "-S", "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    # -v: the import system names each module's code object source; the shipped .pyc must be the one used.
+    proc = subprocess.run([python, "-I", "-S", "-v", "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "o-1 attrs=24.2.0 six=1.16.0"
+    assert f"code object from '{task}/__pycache__/handler.cpython-311.pyc'" in proc.stderr
+    assert f"code object from '{task}/orders/__pycache__/model.cpython-311.pyc'" in proc.stderr
 
 
 def test_a_rebuild_is_byte_identical_cached_and_an_edited_handler_gives_a_new_zip(tmp_path):
