@@ -45,6 +45,7 @@ def test_every_architecture_contract_is_kept(tmp_path):
         ("model/target.py", "import layerbuild.install.wheels", "model holds data types"),
         ("report/formats/table.py", "import layerbuild.install.wheels", "report and audit formats only render"),
         ("build/cache.py", "import layerbuild.cli", "the core knows no command line"),
+        ("commands/build.py", "import layerbuild.cdk", "only users import layerbuild.cdk"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(tmp_path, module, forbidden, contract):
