@@ -62,3 +62,4 @@ class Overlap:
             for future in self._running.values():
                 future.cancel()
         self._pool.shutdown(wait=True)
+        self.streams.flush()

@@ -153,6 +153,9 @@ def write_layer_zip(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        if streams is not None:
+            streams.flush()  # what was compressed is kept, also when the write failed
     return dest
 
 

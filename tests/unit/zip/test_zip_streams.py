@@ -67,8 +67,10 @@ def test_only_the_changed_file_is_compressed_again(tmp_path):
 def test_a_damaged_remembered_stream_is_compressed_again_and_the_zip_stays_right(tmp_path):
     root = _tree(tmp_path / "t")
     write_layer_zip(root, tmp_path / "a.zip", streams=StreamCache(tmp_path / "streams"))
-    entries = sorted(p for p in (tmp_path / "streams").rglob("*") if p.is_file())
-    entries[0].write_bytes(entries[0].read_bytes()[:-1] + b"x")
+    (pack,) = (tmp_path / "streams").glob("*.pack")
+    body = bytearray(pack.read_bytes())
+    body[len(body) // 2] ^= 0xFF  # one damaged byte in one stream
+    pack.write_bytes(bytes(body))
     before = STATS.compressed
     again = write_layer_zip(root, tmp_path / "b.zip", streams=StreamCache(tmp_path / "streams"))
     assert STATS.compressed - before >= 1
