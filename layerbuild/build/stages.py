@@ -112,6 +112,7 @@ def check_imports(tree: TreeIndex, context: BuildContext) -> SmokeResult:
         from layerbuild.verify.results import SmokeResult
 
         return SmokeResult(None, skipped="--no-verify")
+    from layerbuild.aws.shared_cache import shared_store_for
     from layerbuild.verify.imports import verify_imports
 
     settings = context.settings
@@ -125,6 +126,7 @@ def check_imports(tree: TreeIndex, context: BuildContext) -> SmokeResult:
         context.runtime_dir,
         runtime_dists,
         skip=context.options.skip_import + _pruned_top_level(tree, context),
+        shared=shared_store_for(context.options.cache_url),  # --cache-url: checks shared by CI runners too
     )
     shutil.rmtree(context.runtime_dir, ignore_errors=True)
     return result

@@ -30,11 +30,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerbuild.model.target import Target
 from layerbuild.tree.distributions import Distribution, owner_lookup
 from layerbuild.tree.index import TreeIndex
+
+if TYPE_CHECKING:
+    from layerbuild.aws.shared_cache import SharedStore
 
 _FORMAT = "layerbuild-import-check-1"
 Owner = tuple[int, str]  # (0: the layer, 1: the runtime-provided folder; distribution name, "" unowned)
@@ -71,10 +74,12 @@ class ImportReuse:
         runtime_dir: Path | None = None,
         runtime_dists: tuple[Distribution, ...] = (),
         store: Path | None = None,
+        shared: SharedStore | None = None,
     ) -> None:
         from layerbuild.util.cachedir import cache_root
 
         self.store = store or cache_root() / "imports"
+        self.shared = shared  # --cache-url: a record missing here is asked of the store, a new one sent to it
         runtime = runtime_dir if runtime_dir is not None and runtime_dir.is_dir() else None
         self.roots = [str(tree.root.resolve())] + ([str(runtime.resolve())] if runtime else [])
         self.salt = json.dumps([_FORMAT, os.path.realpath(python), python_version, target.slug, runtime is not None])
@@ -127,8 +132,12 @@ class ImportReuse:
 
     def passed(self, module: str, dist: str) -> bool:
         """Whether a check of `module` (of `dist`) passed before on inputs equal to this tree's."""
+        entry = self._entry(module, dist)
+        if self.shared is not None and not entry.is_file():
+            for body in self.shared.get_small("imports", [entry.name]).values():
+                self._write(entry, body.decode())
         try:
-            record: dict[str, Any] = json.loads(self._entry(module, dist).read_text(encoding="utf-8"))
+            record: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
             closure = [((int(i), str(n)), str(h)) for i, n, h in record["closure"]]
             missing = {str(t): list(p) for t, p in record["missing"].items()}
             whole = record.get("whole")
@@ -154,10 +163,15 @@ class ImportReuse:
             "whole": self._whole() if seen.get("listed") else None,
         }
         entry = self._entry(module, dist)
+        self._write(entry, json.dumps(record))
+        if self.shared is not None:
+            self.shared.put_small("imports", {entry.name: json.dumps(record).encode()})
+
+    def _write(self, entry: Path, text: str) -> None:
         tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(record), encoding="utf-8")
+            tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, entry)
         except OSError:
             tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs the import next time

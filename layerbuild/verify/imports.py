@@ -29,12 +29,16 @@ Two kinds of failure are not what a user's handler would meet, and are judged ag
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerbuild.model.target import Target
 from layerbuild.tree.distributions import Distribution
 from layerbuild.tree.index import TreeIndex
 from layerbuild.verify.results import SmokeResult, describe, raise_on_failures
 from layerbuild.verify.smoke import is_skipped, smoke_test
+
+if TYPE_CHECKING:
+    from layerbuild.aws.shared_cache import SharedStore
 
 
 def verify_imports(
@@ -46,6 +50,7 @@ def verify_imports(
     runtime_dists: tuple[Distribution, ...] = (),
     *,
     skip: tuple[str, ...] = (),
+    shared: SharedStore | None = None,  # --cache-url: passed checks shared by CI runners (import_cache.py)
 ) -> SmokeResult:
     """The build's import check: run the smoke test with `python` (the target's interpreter the build
     found, None when there is none) against every removal so far; FindingsError on failure.
@@ -63,7 +68,11 @@ def verify_imports(
 
         version = python_version or interpreter_version(python)
         with step("Checking that every top-level module imports"):
-            reuse = ImportReuse(tree, python, version, target, runtime_dir, runtime_dists) if version else None
+            reuse = (
+                ImportReuse(tree, python, version, target, runtime_dir, runtime_dists, shared=shared)
+                if version
+                else None
+            )
             result = smoke_test(
                 tree.root,
                 dists,

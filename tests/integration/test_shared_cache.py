@@ -6,6 +6,7 @@ S3 endpoint on a loopback port nothing listens on.
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def test_a_fresh_runner_gets_the_layer_from_the_shared_cache_as_cached_with_the_
     assert "built:" in first.stderr and "warning" not in first.stderr
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert all(k.startswith("ci/v1/") for k in keys)
-    assert any("/blobs/" in k for k in keys) and any("/builds/" in k for k in keys) and any("/pyc/" in k for k in keys)
+    assert all(any(f"/{kind}/" in k for k in keys) for kind in ("blobs", "builds", "pyc", "imports"))
     # no secret in any key (nor the index URL, nor a path of this machine): hashes and fixed words only
     assert not any(secret in k for k in keys for secret in (aws_env["AWS_SECRET_ACCESS_KEY"], "tmp", "pypi"))
 
@@ -61,11 +62,15 @@ def test_a_fresh_runner_gets_the_layer_from_the_shared_cache_as_cached_with_the_
     assert second_zip.read_bytes() == first_zip.read_bytes()
     assert not (tmp_path / "runner2-cache" / "pyc").exists()  # nothing compiled: the whole build came from S3
 
-    # Another build of the same sources (other slim options: another build key) reuses runner 1's .pyc.
-    third, _ = _build(tmp_path, "runner3", env, "--slim", "none")
+    # Another build key for the same files (a budget that changes nothing here): a fresh runner builds,
+    # but takes every .pyc and every passed import check runner 1 shared.
+    third, _ = _build(tmp_path, "runner3", env, "--max-unzipped", "200MB")
     assert third.code == 0, third.stderr
     assert "built:" in third.stderr
-    assert "from the cache" in third.stderr and " 0 of " not in third.stderr
+    compiled = next(line for line in third.stderr.splitlines() if "Compiling bytecode" in line)
+    reused, total = re.search(r"(\d+) of (\d+) from the cache", compiled).groups()
+    assert reused == total != "0"
+    assert "passed the import check before on the same files" in third.stderr
 
 
 def test_a_damaged_shared_entry_is_rebuilt_not_used(tmp_path, aws_env):
