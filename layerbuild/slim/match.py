@@ -11,9 +11,15 @@ from layerbuild.facts.slim_rules import SHARED_LIBRARY_MARKER, Rule
 _EXTENSION_SUFFIXES = (".so", ".pyd")
 
 
+def _stem(name: str) -> str:
+    """PurePosixPath(name).stem, without making a path object."""
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
+
+
 def module_of(path: str) -> str | None:
     """The dotted module name a file is imported as, or None when it is not importable."""
-    parts = list(PurePosixPath(path).parts)
+    parts = [p for p in path.split("/") if p and p != "."]  # PurePosixPath(path).parts for a relative path
     name = parts[-1]
     if name.endswith(".py"):
         stem = name[:-3]
@@ -42,24 +48,26 @@ class Matcher:
 
     def match(self, rule: Rule, path: str, dist: str) -> str | None:
         """The word that matched (a folder or file name, for the import guard), or None."""
-        p = PurePosixPath(path)
+        # Plain string work: this runs for every file and rule (pathlib objects made it most of slim's time).
+        parts = path.split("/")
+        name = parts[-1]
         word = None
         if rule.dir_names:
-            for i, part in enumerate(p.parts[:-1]):
+            for i, part in enumerate(parts[:-1]):
                 if part in rule.dir_names:
-                    if rule.condition == "not-a-package" and "/".join(p.parts[: i + 1]) + "/__init__.py" in self.files:
+                    if rule.condition == "not-a-package" and "/".join(parts[: i + 1]) + "/__init__.py" in self.files:
                         continue
                     word = part
                     break
-        if word is None and p.name in rule.file_names:
-            word = p.stem
+        if word is None and name in rule.file_names:
+            word = _stem(name)
         if word is None and rule.suffixes:
             if rule.action == "strip":
-                hit = p.name.endswith(rule.suffixes) or SHARED_LIBRARY_MARKER in p.name
+                hit = name.endswith(rule.suffixes) or SHARED_LIBRARY_MARKER in name
             else:
-                hit = p.name.endswith(rule.suffixes)
-            if hit and self._condition(rule, p, dist):
-                word = p.stem
+                hit = name.endswith(rule.suffixes)
+            if hit and self._condition(rule, PurePosixPath(path), dist):
+                word = _stem(name)
         return word
 
     def _condition(self, rule: Rule, p: PurePosixPath, dist: str) -> bool:
