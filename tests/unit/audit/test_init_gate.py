@@ -61,6 +61,12 @@ def test_a_runner_twice_as_slow_as_the_baselines_is_not_a_growth():
     assert _rules(check_init(_init(3000.0, baseline_ms=200.0), s, 512, BASE)) == ["LB602"]
 
 
+def test_an_empty_handler_that_ran_faster_than_the_baselines_never_makes_a_growth():
+    # The empty handler's short whole-process time scatters more than init: it may excuse, never accuse.
+    s = AuditSettings(max_init_growth=20.0)
+    assert check_init(_init(1050.0, baseline_ms=60.0), s, 512, BASE) == []
+
+
 def test_a_growth_inside_the_runs_own_spread_is_not_a_growth():
     s = AuditSettings(max_init_growth=5.0)
     small = {512: {"init_ms": 100.0, "baseline_ms": 100.0, "spread_ms": 40.0}}
