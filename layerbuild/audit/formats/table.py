@@ -45,6 +45,13 @@ class TableFormat(AuditFormat):
             f"{human_bytes(inv.zip_file_bytes)} zipped (budget {human_bytes(result.settings.max_zipped)})"
             + (f"; with layers {human_bytes(result.total_unzipped)}" if result.layers else ""),
         ]
+        h = result.handler_init
+        for m in h.memories if h is not None else ():  # `--code --handler`: the handler's init
+            assert h is not None
+            how = f"measured, median of {len(m.runs_ms)} runs ±{m.spread_ms / 2:,.0f} ms" if m.measured else "modelled"
+            head.append(
+                f"init: {h.handler} {m.init_ms:,.0f} ms at {m.memory} MB ({how}; empty handler {m.baseline_ms or 0:,.0f} ms)"
+            )
         growth_title, growth_rows = _growth(result)
         if not terminal:
             from layerbuild.util.terminal import columns
