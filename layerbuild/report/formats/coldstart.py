@@ -171,6 +171,7 @@ def init_html(h: HandlerInit) -> str:
     ph, pr = _package_rows(h)
     items = "".join(f"<li>{escape(line)}</li>" for line in _summary(h))
     return (
-        f'<section id="init"><h2>Init of {escape(h.handler)}</h2>{table(mh, mr)}{table(ph, pr)}'
+        f'<section id="init"><h2>Init of {escape(h.handler)}</h2>{table(mh, mr)}'
+        f"<h3>Per package at init</h3>{table(ph, pr)}"
         f'<ul>{items}</ul><p class="note">{escape(h.note)}</p></section>'
     )
