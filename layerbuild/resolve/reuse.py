@@ -9,7 +9,8 @@ uv honours too), so within the bound we answer what uv would have answered from 
 reuse off; `--refresh` resolves again (and asks uv to revalidate its cache).
 
 The key is a sha256 over everything that can change uv's answer:
-- every file read (the requirements file and each one it includes with -r/-c, decoded), the normalized
+- every file read (the requirements file and each one it includes with -r/-c, decoded; the manifest a
+  pyproject's requirement lines came from, as bytes), the normalized
   lines uv gets, the constraints, pip's per-file options (--pre, --no-binary, --only-binary), and a digest
   of every local project's sources (a pyproject.toml's new dependency is a new resolution);
 - the target (runtime, arch, Python version, uv's platform, glibc);
@@ -121,6 +122,8 @@ def resolution_key(reqs: RequirementsInput, target: Target, environ: dict[str, s
         "uv": uv_id,
         "target": [target.runtime, target.arch, target.python_version, target.uv_platform, target.glibc_str],
         "kind": reqs.kind,
+        # the manifest's own bytes too (a pyproject.toml's [tool.uv] sources are not in its requirement lines)
+        "source": _file_digest(reqs.source) if reqs.source else None,
         "texts": list(reqs.texts),
         "uv_lines": list(reqs.uv_lines),
         "uv_constraints": list(reqs.uv_constraints),

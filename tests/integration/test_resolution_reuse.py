@@ -99,8 +99,9 @@ def _env(tmp_path: Path, index: _Index, prefix: str = "a", **extra: str) -> dict
     }
 
 
-def _build(project: Path, env: dict[str, str], *flags: str) -> str:
-    done = run_cli("build", str(project / "requirements.txt"), "-o", str(project / "dist"), *FAST, *flags, env=env)
+def _build(project: Path, env: dict[str, str], *flags: str, source: Path | None = None) -> str:
+    source = source or project / "requirements.txt"
+    done = run_cli("build", str(source), "-o", str(project / "dist"), *FAST, *flags, env=env)
     assert done.code == 0, done.stderr
     return done.stdout
 
@@ -190,3 +191,18 @@ def test_the_index_token_is_never_written_under_the_cache_folder(tmp_path, index
         assert TOKEN not in str(path)
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_a_pyproject_without_a_lock_is_reused_until_it_changes(tmp_path, index):
+    project = tmp_path / "svc"
+    project.mkdir()
+    pyproject = '[project]\nname = "svc"\nversion = "0"\nrequires-python = ">=3.10"\ndependencies = [{}]\n'
+    (project / "pyproject.toml").write_text(pyproject.format('"lbtiny"'))
+    env = _env(tmp_path, index)
+    assert _version_built(_build(project, env, source=project)) == "1.0"
+    make_wheel(index.folder, "lbtiny", "1.1", {"lbtiny.py": "VERSION = '1.1'\n"})
+    index.requests.clear()
+    assert _version_built(_build(project, env, source=project)) == "1.0"
+    assert index.requests == []
+    (project / "pyproject.toml").write_text(pyproject.format('"lbtiny>=1"'))
+    assert _version_built(_build(project, env, source=project)) == "1.1"
