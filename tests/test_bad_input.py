@@ -13,6 +13,7 @@ Full-disk and read-only cases mount a small tmpfs (we run as root in CI) or set 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import resource
 import stat
@@ -667,6 +668,48 @@ def _(w):
     return ["publish", "dist/proj-python3.12-x86_64.zip", "--layer-name", "proj", "--region", "us-east-1", "--dry-run"]
 
 
+def _artifact(w: Workspace, reported_sha256: str | None = None, with_report: bool = True) -> str:
+    """A build job's artifact as download-artifact leaves it: artifacts/layer-proj/{zip, report}."""
+    zip_rel = _layer_zip(w, "artifacts/layer-proj/proj-python3.12-x86_64.zip")
+    actual = hashlib.sha256((w.root / zip_rel).read_bytes()).hexdigest()
+    if with_report:
+        report = {
+            "schema_version": 1,
+            "target": {"runtime": "python3.12", "arch": "x86_64"},
+            "layer": {"path": "/runner/out/proj-python3.12-x86_64.zip", "sha256": reported_sha256 or actual},
+        }
+        w.write("artifacts/layer-proj/proj-python3.12-x86_64.report.json", json.dumps(report))
+    return "artifacts"
+
+
+@case("publish-from-zip-not-what-its-job-reported", "proj-python3.12-x86_64.zip", "its build job reported")
+def _(w):
+    return ["publish", "--from", _artifact(w, reported_sha256="ab" * 32), "--region", "us-east-1", "--dry-run"]
+
+
+@case("publish-from-zip-without-its-report", "proj-python3.12-x86_64.zip", "no .report.json beside it")
+def _(w):
+    return ["publish", "--from", _artifact(w, with_report=False), "--region", "us-east-1", "--dry-run"]
+
+
+@case("publish-from-a-planned-layer-no-job-built", "plans shared-1", "did a build job fail")
+def _(w):
+    w.write("artifacts/plan/plan.json", json.dumps({"layers": [{"name": "proj"}, {"name": "shared-1"}]}))
+    return ["publish", "--from", _artifact(w), "--region", "us-east-1", "--dry-run"]
+
+
+@case("build-cache-url-not-s3", "--cache-url", "s3://bucket/prefix")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--cache-url", "https://user:secret@cache.example/x", "-o", "out"]
+
+
+@case("build-only-names-no-planned-layer", "--only nosuch", "planned: api-deps (python3.12 x86_64)")
+def _(w):
+    w.reqs("tinypkg==1.0", rel="proj/api/requirements.txt")
+    config = _config(w, '[tool.layerbuild.functions.api]\nrequirements = "api/requirements.txt"\n')
+    return ["build", "--config", config, "--only", "nosuch", "-o", "out"]
+
+
 @case("prune-keep-zero", "--keep must be at least 1")
 def _(w):
     return ["prune", "proj", "--keep", "0", "--region", "us-east-1", "--dry-run"]
@@ -1055,6 +1098,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue
         if path.is_relative_to(cache / "pyc") and not path.name.startswith("."):
             continue  # a compiled .pyc remembered whole (written by rename); temporary names start with "."
+        if path.is_relative_to(cache / "sizes") and not path.name.startswith("."):
+            continue  # a package's measured sizes (plan/sizes.py, written by write_atomic): the plan ran before --only
         if path.is_relative_to(cache / "tools") and not path.relative_to(cache / "tools").parts[0].startswith("."):
             continue  # no_compilers' stand-ins, renamed into place whole; a staging folder starts with "."
         if path.is_relative_to(cache / "runtime-sdk") and not path.relative_to(cache / "runtime-sdk").parts[0].startswith("."):
