@@ -70,6 +70,7 @@ class SharedStore:
         self._lock = threading.Lock()
         self._client: Any = None
         self._off = False
+        self._damaged: set[str] = set()  # blobs whose bytes did not hash to their name: written again
 
     # -- connection and the one line that says it is off --------------------------------------------------
 
@@ -145,6 +146,7 @@ class SharedStore:
             if not self._call(fetch):
                 return False
             if _sha256_file(tmp) != sha256:
+                self._damaged.add(sha256)
                 return False
             os.replace(tmp, dest)
             return True
@@ -156,7 +158,7 @@ class SharedStore:
         key = self._blob_key(sha256)
 
         def put(client: Any) -> bool:
-            if not _exists(client, self.bucket, key):
+            if sha256 in self._damaged or not _exists(client, self.bucket, key):
                 client.upload_file(str(path), self.bucket, key)  # one PUT, or a multipart completed atomically
             return True
 

@@ -89,6 +89,10 @@ def test_a_damaged_shared_entry_is_rebuilt_not_used(tmp_path, aws_env):
     assert second.code == 0, second.stderr
     assert "built:" in second.stderr  # the sha256 did not match: rebuilt
     assert second_zip.read_bytes() == first_zip.read_bytes()
+    # ... and the damaged blob was written again: the next fresh runner gets the layer from S3
+    third, third_zip = _build(tmp_path, "runner3", env)
+    assert third.code == 0 and "cached:" in third.stderr, third.stderr
+    assert third_zip.read_bytes() == first_zip.read_bytes()
 
 
 @pytest.mark.parametrize("broken", ["no such bucket", "no S3 endpoint"])
