@@ -6,8 +6,11 @@ S3 endpoint on a loopback port nothing listens on.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +125,31 @@ def test_a_cache_url_that_is_not_an_s3_location_is_one_line_exit_2(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "s3://BUCKET/PREFIX" in lines[0] and "token" not in lines[0]
     assert not zip_path.exists()
+
+
+def test_two_runners_writing_the_same_entry_at_once_leave_a_whole_one(tmp_path, aws_env):
+    import boto3
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\nidna==3.7\n")
+    env = {**aws_env, "LAYERBUILD_CACHE_URL": f"s3://{BUCKET}/ci"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "layerbuild.cli", "build", str(tmp_path / "requirements.txt"), "--name", "shared"]
+            + ["-o", str(tmp_path / f"racer{i}-out")],
+            env={**os.environ, **env, "LAYERBUILD_CACHE_DIR": str(tmp_path / f"racer{i}-cache")},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+    zips = {(tmp_path / f"racer{i}-out" / "shared-python3.12-x86_64.zip").read_bytes() for i in range(2)}
+    assert len(zips) == 1
+    later, later_zip = _build(tmp_path, "later", env)
+    assert later.code == 0 and "cached:" in later.stderr, later.stderr
+    assert later_zip.read_bytes() in zips
+    assert len(s3.list_objects_v2(Bucket=BUCKET, Prefix="ci/v1/builds/")["Contents"]) == 1
