@@ -91,6 +91,8 @@ def report(
         from layerbuild.commands.coldstart import measure_from_flags
 
         same = code is not None and Path(code).resolve() == Path(path).resolve()
+        if code is None and result.kind == "function":  # a function zip is its own code
+            code, same = path, True
         target = result.target
         init = measure_from_flags(
             code=code, handler=handler, layers=() if same else (path,), memory=sizes, runs=runs, event=event,
