@@ -1047,6 +1047,17 @@ def _(w):
     return ["coldstart", *_handler(w, src), "--handler", "app.handler"]
 
 
+@case("coldstart-sam-function-not-in-template", "template.yaml", "no function 'Billing'", "Orders")
+def _(w):
+    w.write("src/app.py", "def handler(event, context):\n    return 1\n")
+    w.write(
+        "template.yaml",
+        "Resources:\n  Orders:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.11\n",
+    )
+    return ["coldstart", "--sam", "template.yaml", "--function", "Billing"]
+
+
 @case("report-handler-raises-at-import", "app.handler", "raises at import", "RuntimeError: no config")
 def _(w):
     layer = w.write("layer/python/tiny/__init__.py", "X = 1\n").parents[2]

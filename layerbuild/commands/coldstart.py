@@ -101,6 +101,29 @@ def measure_from_flags(
 )
 @click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@click.option(
+    "--sam",
+    "sam",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="TEMPLATE",
+    help="Take the function's CodeUri, Handler, Runtime, Architectures and MemorySize from a SAM template.",
+)
+@click.option(
+    "--function",
+    "function",
+    default=None,
+    metavar="NAME",
+    help="With --sam: the function's logical ID [default: the only one].",
+)
+@click.option(
+    "--plan",
+    "plan",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="PLAN_JSON",
+    help="With --sam: the layers `build --sam` built for the function (its plan.json), before any --layer.",
+)
 @init_options
 def coldstart(
     code: str | None,
@@ -114,6 +137,9 @@ def coldstart(
     output: str | None,
     event: str | None,
     init_timeout: float,
+    sam: str | None,
+    function: str | None,
+    plan: str | None,
 ) -> None:
     """Measure the handler's init as Lambda runs it, per memory size, under Lambda's CPU share.
 
@@ -122,6 +148,19 @@ def coldstart(
     """  # fmt: skip
     from layerbuild.errors import InputError
 
+    if sam:  # the template names the function; flags still win
+        from pathlib import Path
+
+        from layerbuild.plan.function_init import planned_layers, sam_function
+
+        fn = sam_function(Path(sam), function)
+        code, handler = code or str(fn.code), handler or fn.handler
+        runtime, arch = runtime or fn.runtime, arch or fn.arch
+        memory = memory or (str(fn.memory) if fn.memory else None)
+        if plan:
+            layers = (*(str(p) for p in planned_layers(Path(plan), fn.name)), *layers)
+    elif function or plan:
+        raise InputError("--function and --plan name a function of a SAM template: pass --sam TEMPLATE too")
     if not handler:
         raise InputError("coldstart needs --handler MODULE.FUNCTION (and --code DIR_OR_ZIP with the module)")
     result = measure_from_flags(

@@ -63,3 +63,24 @@ def test_without_a_cpu_quota_init_is_modelled_and_says_why(tmp_path):
     assert small["measured"] is full["measured"] is False
     assert small["cpu_quota_us"] is None and small["spread_ms"] == 0
     assert small["init_ms"] == pytest.approx(full["init_ms"] * 1769 / 128, rel=0.01)  # the model's stretch
+
+
+def test_a_sam_templates_function_gives_code_handler_runtime_and_memory(tmp_path):
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "orders.py").write_text("import usedpkg\n\n\ndef lambda_handler(event, context):\n    return 1\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Globals:\n  Function:\n    Runtime: python3.11\n    MemorySize: 512\n"
+        "Resources:\n  Orders:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: src/\n      Handler: orders.lambda_handler\n"
+    )
+    result = run_cli(
+        "-q", "coldstart", "--sam", str(tmp_path / "template.yaml"), "--layer", str(_layer(tmp_path)),
+        "--runs", "1", "--format", "json", env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["handler"] == "orders.lambda_handler" and data["runtime"] == "python3.11"
+    assert [m["memory"] for m in data["memories"]] == [512]
+    assert data["code"] == str(code) and data["never_imported"] == ["unusedpkg"]
