@@ -42,9 +42,9 @@ class Matcher:
         self.files = set(files)
         self.extension_stems: dict[str, set[str]] = defaultdict(set)
         for f in files:
-            p = PurePosixPath(f)
-            if p.name.endswith(_EXTENSION_SUFFIXES):
-                self.extension_stems[str(p.parent)].add(p.name.split(".", 1)[0])
+            if f.endswith(_EXTENSION_SUFFIXES):
+                parent, _, name = f.rpartition("/")
+                self.extension_stems[parent or "."].add(name.split(".", 1)[0])  # str(PurePosixPath(f).parent)
 
     def match(self, rule: Rule, path: str, dist: str) -> str | None:
         """The word that matched (a folder or file name, for the import guard), or None."""
