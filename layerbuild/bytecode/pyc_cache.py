@@ -6,8 +6,8 @@ are written by rename (complete or absent) and linked into the tree (nothing wri
 after this stage), with a copy where linking is not possible. Only the local compiler's output is
 kept; the build container's is not.
 
-With a shared store (`--cache-url`, aws/shared_cache.py) sources missing here are asked of the store
-(in parallel; each value checked against its sha256) and what this build compiled is sent to it.
+With a shared store (`--cache-url`, aws/shared_cache.py) entries missing here are asked of the store
+and what this build compiled is sent to it, grouped by top-level package (pyc_shared.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class PycCache:
     ) -> None:
         self.root = root
         self.shared = shared
+        self._groups: dict[str, dict[str, Path]] = {}  # what `fill` saw, for `store` (pyc_shared.py)
         self.salt = b"\0".join(
             [_FORMAT, os.path.realpath(interpreter).encode(), version.encode(), b"only" if sourceless else b"alongside"]
         )
@@ -48,7 +49,10 @@ class PycCache:
         missing = []
         entries = {src: self._entry(tree, src) for src in sources}
         if self.shared is not None:
-            self._fetch_shared(self.shared, [e for e in entries.values() if e is not None and not e.is_file()])
+            from layerbuild.bytecode import pyc_shared
+
+            self._groups = pyc_shared.groups_of(entries)
+            pyc_shared.fetch(self.shared, self._groups)
         for src in sources:
             entry = entries[src]
             if entry is None or not entry.is_file():
@@ -62,26 +66,12 @@ class PycCache:
                 shutil.copyfile(entry, dest)
         return missing
 
-    def _fetch_shared(self, shared: SharedStore, entries: list[Path]) -> None:
-        for name, body in shared.get_small("pyc", [e.name for e in entries]).items():
-            entry = self.root / name[:2] / name
-            try:
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-                tmp.write_bytes(body)
-                os.replace(tmp, entry)
-            except OSError:
-                return
-
     def store(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> None:
         """Remember the .pyc just compiled for `sources` (those that compiled)."""
         if self.shared is not None:
-            sent = {}
-            for src in sources:
-                pyc, entry = tree / pyc_of(src), self._entry(tree, src)
-                if entry is not None and pyc.is_file():
-                    sent[entry.name] = pyc.read_bytes()
-            self.shared.put_small("pyc", sent)
+            from layerbuild.bytecode import pyc_shared
+
+            pyc_shared.send(self.shared, tree, self._groups, sources, pyc_of)
         for src in sources:
             pyc = tree / pyc_of(src)
             entry = self._entry(tree, src)
