@@ -99,8 +99,6 @@ def add_bytecode(
 
     limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
     mode = resolve_mode(requested, target, compiler)
-    if requested == "auto" and mode == "alongside" and init_sources is not None:
-        mode = "init"  # a known handler: .pyc for what its init imports (docs/benchmarks.md, issue 16)
     foreign = _remove_foreign_pyc(tree, target)
     if mode == "none":
         if requested == "auto":
