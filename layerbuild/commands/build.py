@@ -76,7 +76,9 @@ def expand_event_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
     default=None,
     help="Ship .pyc compiled by a Python of the runtime's version for faster cold starts. alongside: "
     ".pyc next to each .py; only: no .py (smaller, but tracebacks lose source lines and "
-    "inspect.getsource fails); auto: alongside when such a Python is found, else none [default: auto].",
+    "inspect.getsource fails); init: .pyc only for the modules the handler's init and --event replays "
+    "import (needs --code and --handler); auto: alongside when such a Python is found, else none "
+    "[default: auto].",
 )
 @click.option(
     "--max-unzipped",
