@@ -698,6 +698,17 @@ def _(w):
     return ["publish", "--from", _artifact(w), "--region", "us-east-1", "--dry-run"]
 
 
+@case("build-resolution-ttl-not-a-duration", "--resolution-ttl", "10m or 1h", "'soon'")
+def _(w):
+    return ["build", w.reqs("tinypkg==1.0"), "--resolution-ttl", "soon", "-o", "out"]
+
+
+@case("build-resolution-ttl-env-not-a-duration", "LAYERBUILD_RESOLUTION_TTL", "10m or 1h")
+def _(w):
+    w.env["LAYERBUILD_RESOLUTION_TTL"] = "-5"
+    return ["build", w.reqs("tinypkg==1.0"), "-o", "out"]
+
+
 @case("build-cache-url-not-s3", "--cache-url", "s3://bucket/prefix")
 def _(w):
     return ["build", w.reqs("tinypkg==1.0"), "--cache-url", "https://user:secret@cache.example/x", "-o", "out"]
