@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ELF_MAGIC = b"\x7fELF"
@@ -37,14 +38,76 @@ def is_elf(head: bytes) -> bool:
 
 
 def read_elf(data: bytes) -> ElfInfo | None:
-    """None when `data` is not a readable ELF file."""
+    """None when `data` is not a readable ELF file. Remembered by content under the cache folder's `elf/`
+    (parsing is most of a native check; a rebuild or an audit meets the same libraries again)."""
+    if not is_elf(data):
+        return None
+    import hashlib
+
+    from layerbuild import __version__
+
+    digest = hashlib.sha256(f"{_ELF_FORMAT}\0{__version__}\0".encode())
+    digest.update(data)
+    key = digest.hexdigest()
+    found = _remembered(key)
+    if found is not None:
+        return found[0]
+    info = _parse_elf(data)
+    _remember(key, info)
+    return info
+
+
+_ELF_FORMAT = "layerbuild-elf-1"
+
+
+def _entry(key: str) -> Path:
+    from layerbuild.util.cachedir import cache_root
+
+    return cache_root() / "elf" / key[:2] / f"{key}.json"
+
+
+def _remembered(key: str) -> tuple[ElfInfo | None] | None:
+    """(info,) from the cache, None when there is no readable entry."""
+    import json
+
+    try:
+        data = json.loads(_entry(key).read_text(encoding="utf-8"))
+        if data is None:
+            return (None,)
+        glibc = data["glibc_needed"]
+        return (
+            ElfInfo(
+                str(data["machine"]),
+                (int(glibc[0]), int(glibc[1])) if glibc else None,
+                tuple(str(n) for n in data["needed"]),
+                tuple(str(r) for r in data["runpath"]),
+            ),
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _remember(key: str, info: ElfInfo | None) -> None:
+    import json
+    import os
+    from dataclasses import asdict
+
+    entry = _entry(key)
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(asdict(info) if info else None), encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs parsing next time
+
+
+def _parse_elf(data: bytes) -> ElfInfo | None:
     from elftools.common.exceptions import ELFError
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile
     from elftools.elf.gnuversions import GNUVerNeedSection
 
-    if not is_elf(data):
-        return None
     try:
         elf = ELFFile(io.BytesIO(data))
         machine = MACHINES.get(elf["e_machine"], str(elf["e_machine"]))
