@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from layerbuild.facts.limits import MAX_INIT_MS
 from layerbuild.model.handler_init import HandlerInit, MemoryInit
 from layerbuild.util.units import human_bytes
 
@@ -49,6 +50,8 @@ def init_dict(h: HandlerInit) -> dict[str, Any]:
                 "cpu_period_us": m.period_us,
                 "cpu_ms": m.cpu_ms,
                 "invoke_ms": m.invoke_ms,
+                # Past Lambda's 10 s init limit, init is retried inside the first invoke (facts/limits.py).
+                "over_init_limit": m.init_ms > MAX_INIT_MS,
             }
             for m in h.memories
         ],
@@ -96,9 +99,10 @@ def _memory_rows(h: HandlerInit) -> tuple[list[str], list[list[str]]]:
 
 
 def _how(m: MemoryInit) -> str:
+    over = ", over Lambda's 10 s init limit" if m.init_ms > MAX_INIT_MS else ""
     if not m.measured:
-        return "modelled"
-    return f"measured, quota {m.quota_us}/{m.period_us} µs" if m.quota_us else "measured"
+        return "modelled" + over
+    return (f"measured, quota {m.quota_us}/{m.period_us} µs" if m.quota_us else "measured") + over
 
 
 def _package_rows(h: HandlerInit) -> tuple[list[str], list[list[str]]]:
