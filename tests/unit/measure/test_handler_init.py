@@ -8,6 +8,7 @@ The runtime's SDK is installed once into the cache from the index, hence `networ
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def test_without_a_cpu_quota_init_is_modelled_and_says_why(tmp_path):
     assert small["init_ms"] == pytest.approx(full["init_ms"] * 1769 / 128, rel=0.01)  # the model's stretch
 
 
-def test_a_sam_templates_function_gives_code_handler_runtime_and_memory(tmp_path):
+def test_a_sam_templates_function_gives_code_handler_runtime_memory_and_its_planned_layers(tmp_path):
     code = tmp_path / "src"
     code.mkdir()
     (code / "orders.py").write_text("import usedpkg\n\n\ndef lambda_handler(event, context):\n    return 1\n")
@@ -75,8 +76,18 @@ def test_a_sam_templates_function_gives_code_handler_runtime_and_memory(tmp_path
         "Resources:\n  Orders:\n    Type: AWS::Serverless::Function\n"
         "    Properties:\n      CodeUri: src/\n      Handler: orders.lambda_handler\n"
     )
+    # The built plan (as `build --sam` writes it) gives the function its layer zip.
+    layer_zip = tmp_path / "dist" / "shared-python3.11-x86_64.zip"
+    layer_zip.parent.mkdir()
+    shutil.make_archive(str(layer_zip.with_suffix("")), "zip", _layer(tmp_path))
+    plan = {
+        "schema_version": 1,
+        "layers": [{"name": "shared", "zip": str(layer_zip), "zip_name": layer_zip.name}],
+        "functions": [{"name": "Orders", "layers": ["shared"]}],
+    }
+    (tmp_path / "dist" / "plan.json").write_text(json.dumps(plan))
     result = run_cli(
-        "-q", "coldstart", "--sam", str(tmp_path / "template.yaml"), "--layer", str(_layer(tmp_path)),
+        "-q", "coldstart", "--sam", str(tmp_path / "template.yaml"), "--plan", str(tmp_path / "dist" / "plan.json"),
         "--runs", "1", "--format", "json", env={"LAYERBUILD_CACHE_DIR": str(tmp_path / "cache")},
     )  # fmt: skip
     assert result.code == 0, result.stderr
@@ -84,3 +95,4 @@ def test_a_sam_templates_function_gives_code_handler_runtime_and_memory(tmp_path
     assert data["handler"] == "orders.lambda_handler" and data["runtime"] == "python3.11"
     assert [m["memory"] for m in data["memories"]] == [512]
     assert data["code"] == str(code) and data["never_imported"] == ["unusedpkg"]
+    assert data["layers"] == [str(layer_zip)]
