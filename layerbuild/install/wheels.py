@@ -7,6 +7,7 @@ Python; anything that compiles needs the build container (`--backend container`)
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -85,6 +86,21 @@ def drop_uv_cache_files(dest: Path) -> None:
             replace_text(record, "".join(line for line in lines if line.split(",", 1)[0] not in gone))
 
 
+def _offline_first(lock: Lock, dest: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """uv's install, offline first when only wheels are installed: after a change of options or of one
+    package every pinned wheel is usually in uv's cache, and offline uv does not ask the index about each
+    pin (0.3 s of 1.3 s for the medium set here). A wheel it lacks makes it fail before installing
+    anything; the folder is emptied anyway and the install runs online."""
+    local = any(p.source and p.source.startswith("file:") for p in lock.pins)
+    if not lock.build_from_source and not local:
+        proc = run_uv([*args, "--offline"])
+        if proc.returncode == 0:
+            return proc
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True, exist_ok=True)
+    return run_uv(args)
+
+
 class WheelsInstaller(Installer):
     name = "wheels"
 
@@ -98,7 +114,8 @@ class WheelsInstaller(Installer):
             from layerbuild.resolve.lockfile import install_text
 
             reqs.write_text(install_text(lock, exclude, wheel_urls_for(lock)))
-            proc = run_uv(uv_install_args(lock, target, dest, reqs))
+            args = uv_install_args(lock, target, dest, reqs)
+            proc = _offline_first(lock, dest, args)
         if proc.returncode != 0:
             from layerbuild.resolve.locked import refuse_unfit_locked_pins
 
