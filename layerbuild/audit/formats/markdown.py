@@ -34,8 +34,12 @@ class MarkdownFormat(AuditFormat):
             ),
             f"- budgets: {human_bytes(s.max_unzipped)} unzipped, {human_bytes(s.max_zipped)} zipped"
             + ("".join(f", {n} ≤ {human_bytes(b)}" for n, b in s.max_package)),
-            "",
         ]
+        h = result.handler_init
+        for m in h.memories if h is not None else ():  # `--code --handler`: the handler's init
+            how = f"measured, median of {len(m.runs_ms)}" if m.measured else "modelled"
+            out.append(f"- init of `{h.handler if h else ''}`: {m.init_ms:,.0f} ms at {m.memory} MB ({how})")
+        out.append("")
         if result.findings:
             out += ["| | rule | finding | where | fix |", "|---|---|---|---|---|"]
             for f in result.findings:
