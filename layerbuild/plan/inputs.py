@@ -62,7 +62,7 @@ def gather_needs(specs: tuple[FunctionSpec, ...], options: BuildOptions, *, cach
     from layerbuild.model.target import Target
     from layerbuild.plan.sizes import measure_pins
     from layerbuild.resolve.inputs import open_source
-    from layerbuild.resolve.resolver import lock_requirements
+    from layerbuild.resolve.reuse import lock_for_build
     from layerbuild.resolve.runtime_provided import runtime_provided_closure
     from layerbuild.util.progress import step
 
@@ -73,7 +73,8 @@ def gather_needs(specs: tuple[FunctionSpec, ...], options: BuildOptions, *, cach
         if spec.requirements is not None:
             reqs = open_source(spec.requirements, options.project_options(), target)
             with step(f"Resolving {spec.name} ({reqs.path}) for {target.runtime} {target.arch}"):
-                lock = lock_requirements(reqs, target)
+                # a recent resolution of the same input is reused as `build` does (resolve/reuse.py)
+                lock = lock_for_build(reqs, target, ttl=options.resolution_ttl_seconds(), refresh=options.refresh)
             locks[spec.name] = lock
             drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
             kept = tuple(p for p in lock.pins if p.name not in drop)
