@@ -86,7 +86,11 @@ def assemble(context: BuildContext) -> BuildRecord:
         overlap.close(failed=True)  # a failed check or a signal: stop and wait for the threads, then go on
         raise
     overlap.close(failed=False)
-    shutil.rmtree(tree.root, ignore_errors=True)  # the work folder becomes the cache entry: zip and record only
+    # The work folder becomes the cache entry: zip and record only. The tree leaves it now and is deleted
+    # while the inventory and the report are written (util/trash.py).
+    from layerbuild.util.trash import remove_soon
+
+    remove_soon(tree.root, context.work.parent)
     from layerbuild.bytecode.compile import BytecodeResult
     from layerbuild.verify.results import SmokeResult
 
@@ -233,6 +237,9 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     )
     entry = cache.get(key)
     cached = entry is not None
+    from layerbuild.util.trash import sweep_trash
+
+    sweep_trash(cache.root / "tmp")  # a staging tree a killed build was still deleting (util/trash.py)
     if entry is None:
         from layerbuild.install import installer_for
 

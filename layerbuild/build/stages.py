@@ -7,7 +7,6 @@ runs them in order.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +127,9 @@ def check_imports(tree: TreeIndex, context: BuildContext) -> SmokeResult:
         skip=context.options.skip_import + _pruned_top_level(tree, context),
         shared=shared_store_for(context.options.cache_url),  # --cache-url: checks shared by CI runners too
     )
-    shutil.rmtree(context.runtime_dir, ignore_errors=True)
+    from layerbuild.util.trash import remove_soon
+
+    remove_soon(context.runtime_dir, context.work.parent)  # boto3 and botocore set aside: ~1,000 folders
     return result
 
 

@@ -1,0 +1,46 @@
+"""Remove a big folder beside the work that follows, instead of before it.
+
+Deleting a staging tree (thousands of files, hundreds of folders) is mostly waiting on the file system:
+freeing blocks, and on a disk mounted with `discard` a trim per freed extent (here ~1 ms a folder). The
+folder is renamed out of the way at once (so the caller can reuse or publish its parent) into `into`,
+named `<pid>-trash-…` so that a later build's `sweep_trash` (and the cache's sweep of its tmp folder)
+removes what a killed process left, and removed by a thread the interpreter waits for before it exits.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+
+def remove_soon(path: Path, into: Path) -> None:
+    """Remove `path` (a folder); it is gone from where it was when this returns."""
+    if not path.is_dir():
+        return
+    spot: Path | None = None
+    try:
+        spot = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-trash-", dir=into))
+        os.rename(path, spot / "tree")
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)  # another file system or no room: remove it here
+        if spot is not None:
+            shutil.rmtree(spot, ignore_errors=True)
+        return
+    threading.Thread(target=shutil.rmtree, args=(spot,), kwargs={"ignore_errors": True}, daemon=False).start()
+
+
+def sweep_trash(into: Path) -> None:
+    """Remove what `remove_soon` left in `into` when its process was killed before its thread ended."""
+    from layerbuild.util.cachedir import pid_alive
+
+    try:
+        children = [c for c in into.iterdir() if "-trash-" in c.name]
+    except OSError:
+        return
+    for child in children:
+        pid = child.name.split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(child, ignore_errors=True)
