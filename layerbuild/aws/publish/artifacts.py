@@ -39,9 +39,10 @@ def zips_from_artifacts(folder: Path) -> list[PlannedZip]:
             raise InputError(
                 f"{report_path} is not a layerbuild build report: upload the report `layerbuild build` wrote"
             )
-        if layer.get("kind", "layer") != "layer":
-            continue  # a function package (build --function) is deployed, not published as a layer
         zip_path = report_path.parent / Path(str(layer["path"])).name
+        if layer.get("kind", "layer") != "layer":
+            reported.add(zip_path.resolve())  # a function package (build --function): deployed, not a layer
+            continue
         if not zip_path.is_file():
             raise InputError(
                 f"{report_path} reports {zip_path.name}, which is not beside it: upload the zip with its report"
