@@ -1122,6 +1122,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue  # a compiled .pyc remembered whole (written by rename); temporary names start with "."
         if path.is_relative_to(cache / "sizes") and not path.name.startswith("."):
             continue  # a package's measured sizes (plan/sizes.py, written by write_atomic): the plan ran before --only
+        if path.is_relative_to(cache / "resolutions") and not path.name.startswith("."):
+            continue  # a resolution remembered whole (resolve/reuse.py: temporary file, then rename)
         if path.is_relative_to(cache / "tools") and not path.relative_to(cache / "tools").parts[0].startswith("."):
             continue  # no_compilers' stand-ins, renamed into place whole; a staging folder starts with "."
         if path.is_relative_to(cache / "runtime-sdk") and not path.relative_to(cache / "runtime-sdk").parts[0].startswith("."):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from layerbuild.commands.options import config_option, handler_options, project_options, target_options
+from layerbuild.commands.options import config_option, fan_out_options, handler_options, project_options, target_options
 from layerbuild.config import BACKENDS, BYTECODE_MODES, COMPRESSION_LEVELS, PRUNE_MODES, SLIM_PROFILES
 
 
@@ -128,20 +128,7 @@ def expand_event_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
     help="Also measure each package's import time and the cold-start cost per memory size, as "
     "`layerbuild report` does (runs the layer's code; adds seconds to minutes).",
 )
-@click.option(
-    "--only",
-    default=None,
-    metavar="LAYER",
-    help="With --config: build only this planned layer (--runtime/--arch select it, they do not re-plan); "
-    "one CI job of `layerbuild plan --format github-matrix` (docs/ci-fan-out.md).",
-)
-@click.option(
-    "--cache-url",
-    default=None,
-    metavar="s3://BUCKET/PREFIX",
-    help="Also read and write build results and compiled .pyc in this S3 location, shared by CI runners "
-    "[env LAYERBUILD_CACHE_URL, config key cache-url] (docs/ci-fan-out.md).",
-)
+@fan_out_options
 @click.option(
     "--sam",
     "sam_path",
@@ -279,22 +266,9 @@ def build(
         raise InputError("--only picks one layer of a plan: pass --config FILE (or --sam) and no requirements file")
     if not source and (config_path or sam_path):
         # No REQUIREMENTS: build every layer the config's (or template's) functions plan into (`layerbuild plan`).
-        from layerbuild.build.from_plan import build_from_config
+        from layerbuild.commands.build_plan import build_plan
 
-        choice = None
-        if only:  # the matrix entry's --runtime/--arch pick the layer; as global flags they would re-plan
-            choice = (only, runtime, arch)
-            flags["runtime"] = flags["arch"] = None
-        done = build_from_config(config_path, flags, sam_path, only=choice)
-        if fmt == "json" and done.plan_path is None:
-            click.echo("".join(get_format("json").render(r.report) for r in done.results.values()), nl=False)
-        elif fmt == "json" and done.plan_path is not None:
-            click.echo(done.plan_path.read_text(), nl=False)
-        for result in done.results.values():
-            click.echo(f"{'cached' if result.cached else 'built'}: {result.zip_path}", err=True)
-        if done.plan_path is not None:
-            click.echo(f"plan: {done.plan_path}", err=True)
-        return
+        return build_plan(config_path, sam_path, flags, only, fmt)
     if not source:
         raise InputError("name a requirements file, a project manifest or its folder: layerbuild build .")
     if function:

@@ -94,3 +94,22 @@ def code_option(f: F) -> F:
         help="The function's code: its folder (what CodeUri names) or its deployment zip.",
     )(f)
     return f
+
+
+def fan_out_options(f: F) -> F:
+    """`build`'s flags for many CI runners (docs/ci-fan-out.md)."""
+    f = click.option(
+        "--cache-url",
+        default=None,
+        metavar="s3://BUCKET/PREFIX",
+        help="Also read and write build results, compiled .pyc and import checks in this S3 location, shared "
+        "by CI runners [env LAYERBUILD_CACHE_URL, config key cache-url] (docs/ci-fan-out.md).",
+    )(f)
+    f = click.option(
+        "--only",
+        default=None,
+        metavar="LAYER",
+        help="With --config: build only this planned layer (--runtime/--arch select it, they do not re-plan); "
+        "one CI job of `layerbuild plan --format github-matrix` (docs/ci-fan-out.md).",
+    )(f)
+    return f
