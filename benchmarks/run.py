@@ -1,39 +1,50 @@
-"""Benchmark: layerbuild against `pip install --platform … --only-binary=:all: --target` + zip.
+"""Benchmark: layerbuild against the recipes people use, in one run, with ratios (issue 15's "Must show").
 
-Both are measured in the same run, on the same requirement sets and target, and printed as ratios.
+For each configuration (default: the medium set on python3.12, the small set on python3.12, the medium
+set on python3.11), each contender is timed `--runs` times, interleaved, and the median printed:
 
-  cold       layerbuild with an empty layerbuild cache (resolve + install + zip) vs pip + zip;
-             download caches warm for both tools (uv's cache, pip's HTTP cache), so the ratio
-             measures the tools, not the network. `--no-download-cache` measures with empty download
-             caches for both instead.
-  unchanged  the same layerbuild command again (cache hit) vs pip + zip again.
+  sam build                       a one-function template with the same requirements.txt (benchmarks/
+                                  contenders.py; `--sam PATH`, else build/tools/sam-venv, made by
+                                  `--install-sam` with scripts/sam_tools.py, else `sam` on PATH)
+  uv recipe, guide                uv's Lambda guide: --python-platform x86_64-manylinux2014 --target + zip -qr
+  uv recipe, --only-binary        the same at the runtime's glibc (x86_64-manylinux_2_34) with --only-binary :all:
+  pip --platform + zip            pip install --platform manylinux2014_x86_64 --only-binary=:all: --target + zip -qr
+  layerbuild defaults             cold: an empty layerbuild cache (slim, bytecode, native and import checks)
+  layerbuild like for like        cold, --slim none --bytecode none --no-verify: the recipes' work
+  unchanged from a lock           the set as a uv project, built from its uv.lock again (cache hit)
+  unchanged from requirements.txt the defaults' command again (cache hit)
+  incremental (+ one package)     the defaults' cache, then the set plus `six` (a small pure package)
 
-Where SAM CLI is installed (`sam` on PATH, or `--sam PATH`), `sam build` of a one-function template
-with the same requirements is timed too (cold: a fresh build folder; unchanged: `--cached` again).
-A set SAM cannot build is reported as failed, with its reason.
+Download caches are warm for every tool (one untimed round first) unless `--no-download-cache`; the
+ratios are the contender's median over layerbuild's (defaults and like for like), so above 1 means
+layerbuild is faster. The machine's load shows in every row alike; compare within one run.
 
-Usage: python benchmarks/run.py [--runs 3] [--runtime python3.11] [--sets small,medium] [--no-download-cache]
-                                [--sam PATH]
+Usage: python benchmarks/run.py [--runs 3] [--configs medium:python3.12,small:python3.12,medium:python3.11]
+                                [--sam PATH | --install-sam | --no-sam] [--no-download-cache] [--resolve]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contenders import find_sam, pip_recipe, sam_build, uv_recipe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = {
     "small": ["requests", "pydantic>=2.5", "PyJWT>=2.8", "boto3"],
     "medium": ["requests", "pydantic", "numpy", "pandas"],
 }
+INCREMENT = "six"  # the one small package the incremental rebuild adds
+LIKE_FOR_LIKE = ["--slim", "none", "--bytecode", "none", "--no-verify"]
+DEFAULT_CONFIGS = "medium:python3.12,small:python3.12,medium:python3.11"
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -45,106 +56,13 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float:
     return took
 
 
-def pip_and_zip(reqs: Path, runtime: str, arch: str, work: Path, env: dict[str, str], no_cache: bool) -> float:
-    """The baseline most guides give: pip --platform for the runtime's manylinux tags, then zip -r."""
-    sys.path.insert(0, str(ROOT))
-    from layerbuild.model.target import Target
-
-    target = Target(runtime, arch)
-    dest = work / "pip-target"
-    shutil.rmtree(dest, ignore_errors=True)
-    platforms = [arg for tag in target.platform_tags for arg in ("--platform", tag)]
-    cmd = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--target",
-        str(dest / "python"),
-        "--implementation",
-        "cp",
-        "--python-version",
-        target.python_version,
-        "--only-binary=:all:",
-        *platforms,
-        "-r",
-        str(reqs),
-    ]
-    if no_cache:
-        cmd.append("--no-cache-dir")
-    start = time.perf_counter()
-    _timed(cmd, env)
-    out = work / "pip-layer.zip"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(dest.rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(dest).as_posix())
-    return time.perf_counter() - start
-
-
 def layerbuild_build(reqs: Path, runtime: str, arch: str, out: Path, env: dict[str, str], extra: list[str]) -> float:
-    cmd = [
-        sys.executable,
-        "-m",
-        "layerbuild.cli",
-        "-q",
-        "build",
-        str(reqs),
-        "--runtime",
-        runtime,
-        "--arch",
-        arch,
-        "-o",
-        str(out),
-        "--format",
-        "json",
-        *extra,
-    ]
-    return _timed(cmd, env)
+    cmd = [sys.executable, "-m", "layerbuild.cli", "-q", "build", str(reqs), "--runtime", runtime, "--arch", arch]
+    return _timed([*cmd, "-o", str(out), "--format", "json", *extra], env)
 
 
-SAM_TEMPLATE = """AWSTemplateFormatVersion: '2010-09-09'
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties: {{CodeUri: fn/, Handler: app.handler, Runtime: {runtime}, Architectures: [{arch}]}}
-"""
-
-
-def sam_build(sam: str, reqs: Path, runtime: str, arch: str, work: Path, run: int, env: dict[str, str]):
-    """(cold seconds, unchanged seconds) of `sam build`, or the reason it failed."""
-    project = work / f"sam-{run}"
-    (project / "fn").mkdir(parents=True, exist_ok=True)
-    shutil.copy(reqs, project / "fn" / "requirements.txt")
-    (project / "fn" / "app.py").write_text("def handler(event, context):\n    return event\n")
-    (project / "template.yaml").write_text(SAM_TEMPLATE.format(runtime=runtime, arch=arch))
-    cmd = [
-        sam,
-        "build",
-        "--template-file",
-        str(project / "template.yaml"),
-        "--build-dir",
-        str(project / "build"),
-        "--cache-dir",
-        str(project / "cache"),
-        "--cached",
-    ]
-    env = {**env, "SAM_CLI_TELEMETRY": "0"}
-    times = []
-    for _ in range(2):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=project)
-        if proc.returncode != 0:
-            lines = [line for line in (proc.stderr + proc.stdout).splitlines() if "rror" in line]
-            return (lines[-1] if lines else "failed")[:160]
-        times.append(time.perf_counter() - start)
-    return times[0], times[1]
-
-
-def _from_uv_lock(name: str, work: Path, args: argparse.Namespace, env: dict[str, str], extra: list[str]):
-    """(cold, unchanged) medians of building the set from a uv project's uv.lock (locked once, untimed)."""
+def _uv_lock_project(name: str, work: Path, env: dict[str, str]) -> Path:
+    """The set as a uv project, locked once (untimed)."""
     from layerbuild.util.uvtool import uv_binary
 
     project = work / f"{name}-uv"
@@ -154,24 +72,110 @@ def _from_uv_lock(name: str, work: Path, args: argparse.Namespace, env: dict[str
         f'[project]\nname = "{name}-uv"\nversion = "0"\nrequires-python = ">=3.10"\ndependencies = [{deps}]\n'
     )
     subprocess.run([uv_binary(), "lock", "-q", "--directory", str(project)], check=True, env=env)
-    cold, hit = [], []
-    for run in range(args.runs):
-        run_env = {**env, "LAYERBUILD_CACHE_DIR": str(work / f"lb-lock-cache-{run}")}
-        out = work / f"lock-out-{run}"
-        cold.append(layerbuild_build(project, args.runtime, args.arch, out, run_env, extra))
-        hit.append(layerbuild_build(project, args.runtime, args.arch, out, run_env, extra))
-    return statistics.median(cold), statistics.median(hit)
+    return project
+
+
+ROWS = (
+    ("sam", "sam build"),
+    ("uv-guide", "uv recipe, guide (manylinux2014)"),
+    ("uv-binary", "uv recipe, --only-binary (runtime glibc)"),
+    ("pip", "pip --platform manylinux2014 + zip"),
+    ("defaults", "layerbuild defaults, cold"),
+    ("like", "layerbuild like for like, cold"),
+    ("lock-hit", "layerbuild unchanged, from a lock"),
+    ("reqs-hit", "layerbuild unchanged, from requirements.txt"),
+    ("incremental", f"layerbuild incremental (+ {INCREMENT})"),
+)
+
+
+def run_config(name: str, runtime: str, args: argparse.Namespace, sam: str | None) -> dict[str, float | str]:
+    """Median seconds (or a failure's reason) of every row for one set and runtime."""
+    arch = args.arch
+    with tempfile.TemporaryDirectory(prefix=f"lb-bench-{name}-") as tmp:
+        work = Path(tmp)
+        reqs, more = work / name / "requirements.txt", work / f"{name}-more" / "requirements.txt"
+        for path, lines in ((reqs, SETS[name]), (more, [*SETS[name], INCREMENT])):
+            path.parent.mkdir()
+            path.write_text("\n".join(lines) + "\n")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LAYERBUILD_")}
+        project = _uv_lock_project(name, work, env)
+        recipes = {
+            "sam": (lambda e, run: sam_build(sam, reqs, runtime, arch, work, run, e)) if sam else None,
+            "uv-guide": lambda e, run: uv_recipe(reqs, runtime, arch, work, e, "guide"),
+            "uv-binary": lambda e, run: uv_recipe(reqs, runtime, arch, work, e, "binary"),
+            "pip": lambda e, run: pip_recipe(reqs, runtime, arch, work, e),
+        }
+        times: dict[str, list[float | str]] = {key: [] for key, _ in ROWS}
+        # One untimed round warms every download cache; a recipe that fails (or runs out of time) then
+        # is reported with its reason and not run again.
+        for key, recipe in recipes.items():
+            first = recipe(env, -1) if recipe else None
+            if isinstance(first, str):
+                times[key].append(first)
+                recipes[key] = None
+        if not args.no_download_cache:
+            for source in (reqs, more, project):
+                warm = {**env, "LAYERBUILD_CACHE_DIR": str(work / "warm-cache")}
+                layerbuild_build(source, runtime, arch, work / "warm", warm, [])
+        for run in range(args.runs):
+            run_env = dict(env)
+            if args.no_download_cache:
+                run_env |= {"UV_CACHE_DIR": str(work / f"uv-cache-{run}"), "PIP_NO_CACHE_DIR": "1"}
+            for key, recipe in recipes.items():
+                if recipe is not None:
+                    times[key].append(recipe(run_env, run))
+            lb = {**run_env, "LAYERBUILD_CACHE_DIR": str(work / f"lb-cache-{run}")}
+            out = work / f"out-{run}"
+            times["defaults"].append(layerbuild_build(reqs, runtime, arch, out, lb, []))
+            times["reqs-hit"].append(layerbuild_build(reqs, runtime, arch, out, lb, []))
+            times["incremental"].append(layerbuild_build(more, runtime, arch, out, lb, []))
+            layerbuild_build(project, runtime, arch, out, lb, [])  # the lock's own entry (untimed)
+            times["lock-hit"].append(layerbuild_build(project, runtime, arch, out, lb, []))
+            like = {**run_env, "LAYERBUILD_CACHE_DIR": str(work / f"lb-like-{run}")}
+            times["like"].append(layerbuild_build(reqs, runtime, arch, work / f"like-{run}", like, LIKE_FOR_LIKE))
+    medians: dict[str, float | str] = {}
+    for key, found in times.items():
+        failed = [t for t in found if isinstance(t, str)]
+        if found:
+            medians[key] = failed[0] if failed else statistics.median(t for t in found if not isinstance(t, str))
+    return medians
+
+
+def print_config(name: str, runtime: str, arch: str, medians: dict[str, float | str], runs: int) -> None:
+    """A markdown table: each contender's median and layerbuild's ratios to it (above 1: layerbuild faster)."""
+    print(f"\n## {name} set ({', '.join(SETS[name])}), {runtime} {arch}: median of {runs}")
+    print("| contender | time | ÷ layerbuild defaults | ÷ like for like | uv recipes ÷ this (guide, --only-binary) |")
+    print("|---|---|---|---|---|")
+
+    def ratio(a: float | str | None, b: float | str | None) -> str:
+        return f"{a / b:.2f}×" if isinstance(a, float) and isinstance(b, float) else ""
+
+    for key, label in ROWS:
+        value = medians.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            print(f"| {label} | failed: {value} | | | |")
+        elif key.startswith(("defaults", "like", "lock", "reqs", "incremental")):
+            uv = [ratio(medians.get(k), value) or "–" for k in ("uv-guide", "uv-binary")]
+            print(f"| {label} | {value:.2f} s | | | {', '.join(uv)} |")
+        else:
+            print(
+                f"| {label} | {value:.2f} s | {ratio(value, medians.get('defaults'))} | {ratio(value, medians.get('like'))} | |"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--runtime", default="python3.11")
+    parser.add_argument("--configs", default=DEFAULT_CONFIGS, help="SET:RUNTIME,… [default: %(default)s]")
     parser.add_argument("--arch", default="x86_64")
-    parser.add_argument("--sets", default="small,medium")
     parser.add_argument("--no-download-cache", action="store_true")
-    parser.add_argument("--extra-args", default="", help="extra layerbuild build flags, e.g. '--bytecode none'")
-    parser.add_argument("--sam", default=shutil.which("sam"), help="SAM CLI to compare with [default: sam on PATH]")
+    parser.add_argument("--sam", default=None, help="SAM CLI to compare with [default: build/tools/sam-venv, or PATH]")
+    parser.add_argument(
+        "--install-sam", action="store_true", help="make build/tools/sam-venv first (scripts/sam_tools.py)"
+    )
+    parser.add_argument("--no-sam", action="store_true", help="leave sam build out")
     parser.add_argument(
         "--resolve",
         action="store_true",
@@ -179,74 +183,17 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.resolve:
-        subprocess.run(
-            [
-                sys.executable,
-                str(Path(__file__).with_name("resolve.py")),
-                "--runs",
-                str(args.runs),
-                "--runtime",
-                args.runtime,
-                "--arch",
-                args.arch,
-            ],
-            check=True,
-        )
+        script = str(Path(__file__).with_name("resolve.py"))
+        subprocess.run([sys.executable, script, "--runs", str(args.runs), "--arch", args.arch], check=True)
         return
-    extra = args.extra_args.split()
-
-    print(
-        f"# layerbuild vs pip --platform + zip  ({args.runtime} {args.arch}, {args.runs} runs, median; "
-        f"download caches {'empty' if args.no_download_cache else 'warm'})"
-    )
-    print(f"{'set':8} {'pip+zip s':>10} {'cold s':>8} {'ratio':>7} {'unchanged s':>12} {'ratio':>8}")
-    for name in args.sets.split(","):
-        with tempfile.TemporaryDirectory(prefix=f"lb-bench-{name}-") as tmp:
-            work = Path(tmp)
-            reqs = work / name / "requirements.txt"
-            reqs.parent.mkdir()
-            reqs.write_text("\n".join(SETS[name]) + "\n")
-            env = dict(os.environ)
-            # Warm the download caches once (unless measuring with none), outside the timings.
-            if not args.no_download_cache:
-                pip_and_zip(reqs, args.runtime, args.arch, work, env, False)
-                layerbuild_build(
-                    reqs,
-                    args.runtime,
-                    args.arch,
-                    work / "warm",
-                    {**env, "LAYERBUILD_CACHE_DIR": str(work / "warm-cache")},
-                    extra,
-                )
-            pip_times, cold_times, hit_times, sam_results = [], [], [], []
-            for run in range(args.runs):
-                run_env = dict(env)
-                if args.no_download_cache:
-                    run_env["UV_CACHE_DIR"] = str(work / f"uv-cache-{run}")
-                pip_times.append(pip_and_zip(reqs, args.runtime, args.arch, work, run_env, args.no_download_cache))
-                run_env["LAYERBUILD_CACHE_DIR"] = str(work / f"lb-cache-{run}")
-                cold_times.append(layerbuild_build(reqs, args.runtime, args.arch, work / f"out-{run}", run_env, extra))
-                hit_times.append(layerbuild_build(reqs, args.runtime, args.arch, work / f"out-{run}", run_env, extra))
-                if args.sam:
-                    sam_results.append(sam_build(args.sam, reqs, args.runtime, args.arch, work, run, run_env))
-            pip_s, cold_s, hit_s = (statistics.median(t) for t in (pip_times, cold_times, hit_times))
-            print(f"{name:8} {pip_s:10.2f} {cold_s:8.2f} {pip_s / cold_s:6.1f}x {hit_s:12.2f} {pip_s / hit_s:7.1f}x")
-            lock_cold, lock_hit = _from_uv_lock(name, work, args, env, extra)
-            print(
-                f"{'  uv.lock':8} {'':10} {lock_cold:8.2f} {pip_s / lock_cold:6.1f}x {lock_hit:12.2f} "
-                f"{pip_s / lock_hit:7.1f}x   (the same set as a uv project: built from its lock, never resolved)"
-            )
-            if sam_results:
-                failed = [r for r in sam_results if isinstance(r, str)]
-                if failed:
-                    print(f"{'':8} sam build failed: {failed[0]}")
-                else:
-                    sam_cold = statistics.median(r[0] for r in sam_results)
-                    sam_hit = statistics.median(r[1] for r in sam_results)
-                    print(
-                        f"{'':8} sam build: cold {sam_cold:.2f} s ({sam_cold / cold_s:.1f}x layerbuild's), "
-                        f"unchanged --cached {sam_hit:.2f} s ({sam_hit / hit_s:.1f}x layerbuild's)"
-                    )
+    sam = None if args.no_sam else find_sam(args.sam, args.install_sam)
+    caches = "empty" if args.no_download_cache else "warm"
+    print(f"# layerbuild vs the recipes ({args.runs} runs, medians; download caches {caches}; sam: {sam or 'none'})")
+    for config in args.configs.split(","):
+        name, _, runtime = config.partition(":")
+        print_config(
+            name, runtime or "python3.12", args.arch, run_config(name, runtime or "python3.12", args, sam), args.runs
+        )
 
 
 if __name__ == "__main__":
