@@ -56,6 +56,8 @@ def check_function_options(options: BuildOptions) -> None:
             f for f, v in (("--code DIR", options.code), ("--handler MODULE.FUNCTION", options.handler)) if not v
         )
         raise InputError(f"{asked[0]} runs the function's handler: pass {missing}")
+    if asked and options.code and not Path(options.code).exists():
+        raise InputError(f"--code {options.code}: no such folder or zip: name the function's code folder or its zip")
     for event in options.events:
         path = Path(event)
         if not path.is_file():

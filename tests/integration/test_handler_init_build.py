@@ -81,10 +81,16 @@ def _idna_handler(root: Path) -> tuple[Path, Path, list[Path]]:
     return code, reqs, [event]
 
 
-def test_bytecode_init_ships_pyc_exactly_for_the_modules_init_and_the_replay_imported(tmp_path, cache_dir):
+@pytest.mark.parametrize("as_zip", [False, True], ids=["code-folder", "code-zip"])
+def test_bytecode_init_ships_pyc_exactly_for_the_modules_init_and_the_replay_imported(tmp_path, cache_dir, as_zip):
     code, reqs, events = _idna_handler(tmp_path)
+    code_arg = str(code)
+    if as_zip:  # a deployment zip, as `--code` also takes
+        code_arg = str(tmp_path / "fn.zip")
+        with zipfile.ZipFile(code_arg, "w") as zf:
+            zf.write(code / "app.py", "app.py")
     out = tmp_path / "dist"
-    args = ["build", str(reqs), "--code", str(code), "--handler", "app.handler", "--bytecode", "init", "-o", str(out)]
+    args = ["build", str(reqs), "--code", code_arg, "--handler", "app.handler", "--bytecode", "init", "-o", str(out)]
     result = run_cli(*args, "--event", str(events[0]))
     assert result.code == 0, result.stderr
     layer = _unzip(out / "fn-python3.12-x86_64.zip", tmp_path / "unzipped")
@@ -193,6 +199,7 @@ def test_a_prune_that_breaks_a_replay_puts_that_package_back_and_says_so(tmp_pat
         (["--bytecode", "init", "--code", "."], "--bytecode init runs the function's handler: pass --handler"),
         (["--prune", "unused", "--code", ".", "--handler", "app.handler", "--event", "nope.json"], "--event nope.json: no such file"),
         (["--event", "missing/*.json"], "--event missing/*.json: no file matches"),
+        (["--prune", "unused", "--code", "nope.zip", "--handler", "app.handler"], "--code nope.zip: no such folder or zip"),
     ],
 )  # fmt: skip
 def test_function_options_without_what_they_need_are_one_line_and_exit_2(tmp_path, cache_dir, extra, expected):
