@@ -70,15 +70,7 @@ class LayerbuildLayer(lambda_.LayerVersion):
         arch_name = architecture if isinstance(architecture, str) else architecture.name
         options = layer_options(runtime_name, arch_name, build_options)
         self.lock_path, self.asset_hash = prepare_lock(Path(requirements), options)
-        bundling = BundlingOptions(
-            image=DockerImage.from_registry(f"public.ecr.aws/sam/build-{runtime_name}:latest-{arch_name}"),
-            command=[
-                "bash",
-                "-c",
-                "pip install --no-deps --require-hashes -r /asset-input/requirements.lock -t /asset-output/python",
-            ],
-            local=LocalLayerBuild(self.lock_path, options, id),
-        )
+        bundling = BundlingOptions(**docker_fallback(options), local=LocalLayerBuild(self.lock_path, options, id))
         code = lambda_.Code.from_asset(
             str(self.lock_path.parent),
             asset_hash=self.asset_hash,
@@ -98,6 +90,31 @@ class LayerbuildLayer(lambda_.LayerVersion):
             license=license,
             removal_policy=removal_policy,
         )
+
+
+def docker_fallback(options: BuildOptions) -> dict[str, Any]:
+    """CDK's Docker bundling when the local build cannot run: pip installs the same hashed lock (its index
+    options are lines of it) in the build image (`image` option, else SAM's), on the `network` option's
+    Docker network, with this machine's CA bundle mounted (CDK volumes have no read-only flag; a proxy's or index's CA).
+    No PIP_* variable is passed: they may hold credentials, and docker's command line is not secret."""
+    from aws_cdk import DockerVolume
+
+    ca_in_box = "/etc/layerbuild/ca-bundle.pem"
+    environment, volumes = {}, []
+    ca = next((os.environ[k] for k in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE") if os.environ.get(k)), None)
+    if ca and Path(ca).is_file():
+        volumes.append(DockerVolume(host_path=str(Path(ca).resolve()), container_path=ca_in_box))
+        environment = {"PIP_CERT": ca_in_box, "SSL_CERT_FILE": ca_in_box}
+    pip = "pip install --no-deps --require-hashes -r /asset-input/requirements.lock -t /asset-output/python"
+    return {
+        "image": DockerImage.from_registry(
+            options.image or f"public.ecr.aws/sam/build-{options.runtime}:latest-{options.arch}"
+        ),
+        "command": ["bash", "-c", pip],
+        "environment": environment,
+        "volumes": volumes,
+        "network": options.network,
+    }
 
 
 def layer_options(runtime: str, arch: str, given: dict[str, Any]) -> BuildOptions:

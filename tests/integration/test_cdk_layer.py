@@ -120,3 +120,48 @@ def test_a_runtime_that_is_not_python_is_one_clear_error(tmp_path, cache_dir):
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "runtime nodejs20.x is not a Python runtime" in lines[0]
     assert "Traceback" not in result.stderr and not (cache_dir / "cdk").exists()  # nothing resolved or written
+
+
+FALLBACK_APP = """
+import sys
+import aws_cdk as cdk
+import layerbuild.build.pipeline
+from layerbuild.cdk import LayerbuildLayer
+from layerbuild.errors import EnvironmentProblem
+
+def cannot_build_here(*args, **kwargs):
+    raise EnvironmentProblem("no Python 3.11 interpreter here (injected by the test)")
+
+# Fault injection: make the local build fail as it does on a machine that cannot build this target.
+# Everything after it is real: CDK's Docker bundling, the engine, the stand-in build image, pip, the index.
+layerbuild.build.pipeline.build_layer = cannot_build_here
+outdir, requirements, image = sys.argv[1:4]
+app = cdk.App(outdir=outdir)
+stack = cdk.Stack(app, "Layers")
+LayerbuildLayer(stack, "Deps", requirements=requirements, runtime="python3.11", image=image, network="host")
+app.synth()
+"""
+
+
+@pytest.mark.docker
+def test_when_the_local_build_cannot_run_cdk_docker_bundling_installs_the_same_lock(
+    tmp_path, cache_dir, stand_in_image
+):
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n")
+    app = tmp_path / "fallback_app.py"
+    app.write_text(FALLBACK_APP)
+    out = tmp_path / "cdk.out"
+    result = subprocess.run(
+        [sys.executable, str(app), str(out), str(tmp_path / "requirements.txt"), stand_in_image],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "local bundling of Deps cannot run here" in line]
+    assert len(warnings) == 1 and "CDK's Docker bundling runs instead" in warnings[0]
+    asset = out / f"asset.{_asset_hash(out)}"
+    files = {str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file()}
+    assert "python/six.py" in files
+    assert any(f.startswith("python/six-1.16.0.dist-info/") for f in files)
+    assert _layer(out)["Properties"]["CompatibleRuntimes"] == ["python3.11"]
