@@ -58,14 +58,31 @@ def check_function_options(options: BuildOptions) -> None:
         raise InputError(f"{asked[0]} runs the function's handler: pass {missing}")
     if asked and options.code and not Path(options.code).exists():
         raise InputError(f"--code {options.code}: no such folder or zip: name the function's code folder or its zip")
-    for event in options.events:
-        path = Path(event)
+    for path in event_files(options):
+        event = str(path)
         if not path.is_file():
             raise InputError(f"--event {event}: no such file: name a JSON event file (globs are expanded)")
         try:
             json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"--event {event} is not JSON ({exc}): pass the event Lambda would receive") from None
+
+
+def event_files(options: BuildOptions) -> list[Path]:
+    """`--event` values (flags or the config's `events`) with globs expanded, sorted per pattern, in
+    the order given; a pattern matching no file is an InputError."""
+    import glob
+
+    found: list[Path] = []
+    for pattern in options.events:
+        if not glob.has_magic(pattern):
+            found.append(Path(pattern))
+            continue
+        matches = sorted(glob.glob(pattern, recursive=True))
+        if not matches:
+            raise InputError(f"--event {pattern}: no file matches: check the pattern")
+        found += [Path(m) for m in matches]
+    return found
 
 
 def function_digest(options: BuildOptions) -> str | None:
@@ -82,8 +99,8 @@ def function_digest(options: BuildOptions) -> str | None:
             continue
         h.update(f"\0{file.relative_to(code).as_posix() if file != code else ''}\0".encode())
         h.update(file.read_bytes())
-    for event in options.events:
-        h.update(b"\0event\0" + Path(event).read_bytes())
+    for event in event_files(options):
+        h.update(b"\0event\0" + event.read_bytes())
     return h.hexdigest()
 
 
@@ -101,7 +118,7 @@ def trace_and_prune(tree: TreeIndex, context: BuildContext) -> InitResult:
             f"found: install one (uv python install {context.target.python_version})"
         )
     _refuse_foreign_machine(tree, context)
-    events = [Path(e) for e in options.events]
+    events = event_files(options)
     after = _runtime_sdk(context, python)
     runtime = context.target.runtime
     result = InitResult(True)

@@ -10,24 +10,6 @@ from layerbuild.commands.options import config_option, fan_out_options, handler_
 from layerbuild.config import BACKENDS, BYTECODE_MODES, COMPRESSION_LEVELS, PRUNE_MODES, SLIM_PROFILES
 
 
-def expand_event_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
-    """`--event tests/events/*.json` as the files it matches (sorted); a pattern matching none is an error."""
-    import glob
-
-    from layerbuild.errors import InputError
-
-    found: list[str] = []
-    for pattern in patterns:
-        if not glob.has_magic(pattern):
-            found.append(pattern)
-            continue
-        matches = sorted(glob.glob(pattern, recursive=True))
-        if not matches:
-            raise InputError(f"--event {pattern}: no file matches: check the pattern")
-        found += matches
-    return tuple(found)
-
-
 @click.command()
 @click.argument("source", type=click.Path(), required=False)
 @target_options
@@ -249,7 +231,7 @@ def build(
         "code": code,
         "handler": handler,
         "prune": prune,
-        "events": expand_event_globs(events),
+        "events": events,
         "resolution_ttl": resolution_ttl,
         "refresh": refresh,
         "compression": compression,

@@ -198,7 +198,8 @@ def test_a_prune_that_breaks_a_replay_puts_that_package_back_and_says_so(tmp_pat
         (["--prune", "unused"], "--prune unused runs the function's handler: pass --code DIR and --handler"),
         (["--bytecode", "init", "--code", "."], "--bytecode init runs the function's handler: pass --handler"),
         (["--prune", "unused", "--code", ".", "--handler", "app.handler", "--event", "nope.json"], "--event nope.json: no such file"),
-        (["--event", "missing/*.json"], "--event missing/*.json: no file matches"),
+        (["--bytecode", "init", "--code", ".", "--handler", "app.handler", "--event", "missing/*.json"], "--event missing/*.json: no file matches"),
+        (["--event", "e.json"], "--event runs the function's handler: pass --code DIR and --handler"),
         (["--prune", "unused", "--code", "nope.zip", "--handler", "app.handler"], "--code nope.zip: no such folder or zip"),
     ],
 )  # fmt: skip
