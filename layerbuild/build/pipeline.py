@@ -12,7 +12,7 @@ from pathlib import Path
 
 from layerbuild.build.cache import BuildCache, cache_key
 from layerbuild.build.context import BuildContext, settings_for
-from layerbuild.build.init_stage import check_function_options, function_digest, trace_and_prune
+from layerbuild.build.init_stage import TRACE_FILE, check_function_options, function_digest, trace_and_prune
 from layerbuild.build.stages import (
     Stage,
     ZipResult,
@@ -91,6 +91,7 @@ def assemble(context: BuildContext) -> BuildRecord:
     from layerbuild.util.trash import remove_soon
 
     remove_soon(tree.root, context.work.parent)
+    (context.work / TRACE_FILE).unlink(missing_ok=True)  # the handler's trace (init_stage.py) is not kept
     from layerbuild.bytecode.compile import BytecodeResult
     from layerbuild.verify.results import SmokeResult
 

@@ -101,6 +101,8 @@ def test_bytecode_init_ships_pyc_exactly_for_the_modules_init_and_the_replay_imp
     assert with_pyc == used
     assert "idna/uts46data.py" in used  # imported by the replay only (idna imports it lazily)
     assert (layer / "idna" / "codec.py").is_file() and "idna/codec.py" not in with_pyc  # shipped as source
+    entries = list((cache_dir / "builds").glob("*/*"))  # the trace is not kept in the cache entry
+    assert entries and all(sorted(p.name for p in e.iterdir()) == ["entry.json", "layer.zip"] for e in entries)
 
 
 def test_a_changed_handler_is_a_new_build_not_the_cached_one(tmp_path, cache_dir):
