@@ -1054,7 +1054,9 @@ def _(w):
 # of its own (unshare --net as root): nothing leaves this machine. 192.0.2.1 is TEST-NET-1 (RFC 5737).
 @case("coldstart-handler-tries-the-network-at-init", "app.handler", "tries the network at init", "192.0.2.1:443")
 def _(w):
-    src = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 443), timeout=1)\nexcept OSError:\n    pass\n"
+    src = (
+        "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 443), timeout=1)\nexcept OSError:\n    pass\n"
+    )
     return ["coldstart", *_handler(w, src), "--handler", "app.handler"]
 
 
@@ -1126,8 +1128,14 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue  # a resolution remembered whole (resolve/reuse.py: temporary file, then rename)
         if path.is_relative_to(cache / "tools") and not path.relative_to(cache / "tools").parts[0].startswith("."):
             continue  # no_compilers' stand-ins, renamed into place whole; a staging folder starts with "."
-        if path.is_relative_to(cache / "runtime-sdk") and not path.relative_to(cache / "runtime-sdk").parts[0].startswith("."):
+        if path.is_relative_to(cache / "runtime-sdk") and not path.relative_to(cache / "runtime-sdk").parts[
+            0
+        ].startswith("."):
             continue  # the runtime's boto3 family for the init sandbox, renamed into place whole
+        if path.is_relative_to(cache / "imports") and not path.name.startswith("."):
+            continue  # a passed import check remembered whole (verify/import_cache.py: temporary file, then rename)
+        if path.is_relative_to(cache / "zip-streams") and path.with_suffix(".idx").is_file():
+            continue  # a pack of compressed streams whose index was renamed into place (zip/streams.py)
         if path.is_relative_to(cache / "builds"):
             entry = path.parent
             if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():

@@ -40,7 +40,9 @@ class Settings:
 
 def settings_for(options: BuildOptions, target: Target) -> Settings:
     from layerbuild.util.interpreters import find_interpreter, interpreter_version
+    from layerbuild.zip.writer import zip_date
 
+    zip_date()  # a malformed SOURCE_DATE_EPOCH fails here, before any work (not after the import check)
     keep, drop = patterns_of(options.keep, options.drop)
     max_unzipped = options.max_unzipped_bytes()
     needed = options.bytecode != "none" or options.verify or bool(options.handler)  # the handler runs in it
