@@ -11,7 +11,7 @@ set on python3.11), each contender is timed `--runs` times, interleaved, and the
   pip --platform + zip            pip install --platform manylinux2014_x86_64 --only-binary=:all: --target + zip -qr
   layerbuild defaults             cold: an empty layerbuild cache (slim, bytecode, native and import checks)
   layerbuild like for like        cold, --slim none --bytecode none --no-verify: the recipes' work
-  unchanged from a lock           the set as a uv project, built from its uv.lock again (cache hit)
+  unchanged from a lock           the set's `layerbuild lock` file built again (cache hit; no resolution)
   unchanged from requirements.txt the defaults' command again (cache hit)
   incremental (+ one package)     the defaults' cache, then the set plus `six` (a small pure package)
 
@@ -61,18 +61,13 @@ def layerbuild_build(reqs: Path, runtime: str, arch: str, out: Path, env: dict[s
     return _timed([*cmd, "-o", str(out), "--format", "json", *extra], env)
 
 
-def _uv_lock_project(name: str, work: Path, env: dict[str, str]) -> Path:
-    """The set as a uv project, locked once (untimed)."""
-    from layerbuild.util.uvtool import uv_binary
-
-    project = work / f"{name}-uv"
-    project.mkdir()
-    deps = ", ".join(f'"{d}"' for d in SETS[name])
-    (project / "pyproject.toml").write_text(
-        f'[project]\nname = "{name}-uv"\nversion = "0"\nrequires-python = ">=3.10"\ndependencies = [{deps}]\n'
-    )
-    subprocess.run([uv_binary(), "lock", "-q", "--directory", str(project)], check=True, env=env)
-    return project
+def _lock_file(name: str, reqs: Path, runtime: str, arch: str, work: Path, env: dict[str, str]) -> Path:
+    """The set's lock for the target, written once by `layerbuild lock` (untimed): built without resolving."""
+    lock = work / f"{name}-lock" / "requirements.lock"
+    lock.parent.mkdir()
+    cmd = [sys.executable, "-m", "layerbuild.cli", "-q", "lock", str(reqs), "--runtime", runtime, "--arch", arch]
+    _timed([*cmd, "-o", str(lock)], env)
+    return lock
 
 
 ROWS = (
@@ -98,7 +93,7 @@ def run_config(name: str, runtime: str, args: argparse.Namespace, sam: str | Non
             path.parent.mkdir()
             path.write_text("\n".join(lines) + "\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAYERBUILD_")}
-        project = _uv_lock_project(name, work, env)
+        project = _lock_file(name, reqs, runtime, arch, work, env)
         recipes = {
             "sam": (lambda e, run: sam_build(sam, reqs, runtime, arch, work, run, e)) if sam else None,
             "uv-guide": lambda e, run: uv_recipe(reqs, runtime, arch, work, e, "guide"),
