@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from layerbuild.commands.coldstart import init_options
+from layerbuild.commands.audit_init import init_gate_options, init_request
 from layerbuild.commands.options import PROJECT_FLAGS, code_option, config_option, project_options, target_options
 
 if TYPE_CHECKING:
@@ -61,35 +61,7 @@ FORMAT_NAMES = ("table", "json", "markdown", "github", "sarif", "junit")
     "--code, MODULE.FUNCTION as Lambda names it: its init is measured too (docs/coldstart.md).",
 )
 @code_option
-@click.option(
-    "--memory",
-    type=click.IntRange(128, 10240),
-    default=128,
-    show_default=True,
-    help="With --code/--handler: the memory size (MB) whose CPU share init is measured at.",
-)
-@click.option(
-    "--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Init runs; medians are compared."
-)
-@click.option(
-    "--max-init-ms",
-    default=None,
-    metavar="MS",
-    help="Fail when the handler's median init at --memory is longer (LB601).",
-)
-@click.option(
-    "--max-init-growth",
-    default=None,
-    metavar="PCT",
-    help="Fail when init grew more than this since --baseline, e.g. 20% (LB602).",
-)
-@click.option(
-    "--max-init-share",
-    default=None,
-    metavar="PCT",
-    help="Warn when one package takes more than this share of init, e.g. 30% (LB603).",
-)
-@init_options
+@init_gate_options
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip a rule by id or name, e.g. LB202 (repeatable).")
 @click.option(
     "--fail-on",
@@ -176,7 +148,7 @@ def audit(
     )
     if max_growth and not baseline:
         raise InputError("--max-growth needs --baseline: pass the report.json to compare with")
-    init, handlers = _init_request(code, handlers, memory, runs, event, init_timeout, settings, baseline)
+    init, handlers = init_request(code, handlers, memory, runs, event, init_timeout, settings, baseline)
     formatter = get_format(fmt)  # checked before a long build
     if output and fmt == "table":
         from layerbuild.audit.formats.table import TableFormat
@@ -222,45 +194,6 @@ def audit(
         raise FindingsError(f"{len(failing)} finding(s) at or above {settings.fail_on}: {', '.join(rules)}")
     if fmt != "table" or output:  # the table on stdout already ends with this line
         note(summary_line(result))
-
-
-def _init_request(
-    code: str | None,
-    handlers: tuple[str, ...],
-    memory: int,
-    runs: int,
-    event: str | None,
-    timeout: float,
-    settings: Any,
-    baseline: str | None,
-) -> tuple[Any, tuple[str, ...]]:
-    """With --code, the `--handler MODULE.FUNCTION` whose init is measured (the other --handler values stay
-    FILE[:FUNCTION] for LB501). Checked here, before any long work."""
-    from layerbuild.audit.checks.init import InitRequest
-    from layerbuild.errors import InputError
-
-    wants_init = settings.max_init_ms is not None or settings.max_init_growth is not None
-    wants_init = wants_init or settings.max_init_share is not None
-    named = [h for h in handlers if ":" not in h and not h.endswith(".py") and not Path(h).is_file()]
-    if code is None:
-        if wants_init:
-            raise InputError(
-                "--max-init-ms/--max-init-growth/--max-init-share need --code DIR and --handler MODULE.FUNCTION"
-            )
-        return None, handlers
-    if len(named) != 1:
-        raise InputError("--code needs one --handler MODULE.FUNCTION (e.g. app.handler) whose init to measure")
-    from layerbuild.measure.init.handler_init import check_handler_string
-
-    check_handler_string(named[0])
-    if not Path(code).exists():
-        raise InputError(f"--code {code} does not exist: pass the function's folder or its deployment zip")
-    if event and not Path(event).is_file():
-        raise InputError(f"--event {event} does not exist: pass a JSON file with the event")
-    if settings.max_init_growth is not None and not baseline:
-        raise InputError("--max-init-growth needs --baseline: pass the audit JSON of a previous run")
-    rest = tuple(h for h in handlers if h != named[0])
-    return InitRequest(code, named[0], memory, runs, event, timeout), rest
 
 
 def _is_project(path: Path) -> bool:
