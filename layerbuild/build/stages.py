@@ -49,7 +49,6 @@ def install(context: BuildContext) -> TreeIndex:
 
 def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
     from layerbuild.facts.runtime_packages import REMOVAL_RULE
-    from layerbuild.verify.smoke import set_aside
 
     if not context.runtime_provided:
         from layerbuild.model.removals import Removals
@@ -57,7 +56,8 @@ def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
         return Removals()
     dists = [d for d in tree.distributions if d.name in context.runtime_provided]
     if context.options.verify:  # the smoke test imports them after the layer, as Lambda's path does
-        set_aside(tree.root, dists, context.runtime_dir)
+        # Moved aside (whole folders by one rename), not copied then deleted: the work folder is one file system.
+        return tree.remove_distributions(dists, REMOVAL_RULE, move_to=context.runtime_dir)
     return tree.remove_distributions(dists, REMOVAL_RULE)
 
 

@@ -27,7 +27,7 @@ from layerbuild.tree.distributions import (
     top_level_from_files,
 )
 from layerbuild.tree.records import parse_rows, rewrite_rows, write_record
-from layerbuild.tree.remove import remove_files
+from layerbuild.tree.remove import move_files, remove_files
 from layerbuild.tree.walk import TreeFile, walk
 
 
@@ -143,15 +143,37 @@ class TreeIndex:
             if rel not in self._files and path.is_file():
                 self._files[rel] = TreeFile(rel, str(path), path.stat().st_mode, path.is_symlink())
 
-    def remove_distributions(self, dists: Iterable[Distribution], rule: str) -> Removals:
-        """Remove whole distributions: their RECORD files and everything in their dist-info folder."""
+    def _whole_tops(self, files: list[str]) -> frozenset[str]:
+        """The top-level folders whose every file (in the index: the one walk, kept in step) is in `files`."""
+        mine = set(files)
+        tops = {f.partition("/")[0] for f in files if "/" in f}
+        present: set[str] = set()  # a RECORD may list files that are gone (a folder of none is not moved)
+        for path in (*self._files, *self.left_out):
+            top, sep, _ = path.partition("/")
+            if sep and top in tops:
+                if path in mine:
+                    present.add(top)
+                else:
+                    tops.discard(top)
+        return frozenset(t for t in tops & present if (self.root / t).is_dir() and not (self.root / t).is_symlink())
+
+    def remove_distributions(self, dists: Iterable[Distribution], rule: str, move_to: Path | None = None) -> Removals:
+        """Remove whole distributions: their RECORD files and everything in their dist-info folder.
+        `move_to`: move the files there instead of deleting them (same file system: tree/remove.move_files)."""
         removals: list[Removal] = []
         for dist in dists:
             files = [f for f in dist.files if not f.startswith("../")]
             listed = set(files)
             inside = [p for p in (*self._files, *self.left_out) if p.startswith(f"{dist.dist_info}/")]
             files += sorted(p for p in inside if p not in listed)
-            removals += self.remove(files, rule, dist.name)
+            if move_to is None:
+                removals += self.remove(files, rule, dist.name)
+            else:
+                done = move_files(self.root, files, rule, dist.name, move_to, self._whole_tops(files))
+                for r in done:
+                    self._files.pop(r.path, None)
+                self.removals += done
+                removals += done
             self.removed_distributions.append(dist)
             self._dists.pop(dist.dist_info, None)
             self._rows.pop(dist.dist_info, None)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,30 +96,6 @@ def modules_to_import(tree: Path, dists: list[Distribution]) -> list[tuple[str, 
 def is_skipped(module: str, skip: tuple[str, ...] | list[str]) -> bool:
     """`--skip-import psycopg_binary` skips that module; `--skip-import google` also google.protobuf."""
     return any(module == s or module.startswith(s + ".") for s in skip)
-
-
-def set_aside(tree: Path, dists: Iterable[Distribution], dest: Path) -> None:
-    """Keep the files of `dists` (runtime-provided packages about to be removed) under `dest`.
-
-    Hard links where `dest` is on the tree's file system (the build's work folder is): the files are about
-    to be unlinked from the tree and nothing writes them, so a link keeps them for the import check
-    without copying botocore's ~2,000 files (1.3 s of a cold build here); a copy elsewhere."""
-    made: set[Path] = set()
-    for dist in dists:
-        for rel in (*dist.files, f"{dist.dist_info}/METADATA"):
-            src = tree / rel
-            if rel.startswith("../") or not src.is_file():
-                continue
-            target = dest / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            try:
-                os.link(src, target, follow_symlinks=True)
-            except FileExistsError:
-                continue  # listed twice (METADATA is also in RECORD)
-            except OSError:
-                shutil.copy2(src, target)
 
 
 MAX_FIRST_TRIES = 4  # modules tried before a failing one; each is one more interpreter start

@@ -76,3 +76,41 @@ def test_a_removed_distribution_leaves_nothing_and_missing_rows_are_dropped(tmp_
     index.drop_missing_rows()
     assert "alpha/__init__.py" not in _record(tree, "alpha")
     assert index.distributions == distributions_in_dir(tree) == [index.distributions[0]]
+
+
+def test_distributions_moved_aside_leave_the_tree_as_a_removal_would_and_arrive_whole(tmp_path):
+    """remove_distributions(move_to=…) (the import check's set-aside): the tree, the index and the removals
+    are what a deletion gives, and every moved file is under the destination with its bytes. A folder
+    only the distribution holds moves whole; one another distribution shares moves file by file; a file
+    its RECORD lists but the tree lacks (an installer's bin/ removed) is skipped."""
+    wheels = [
+        make_wheel(tmp_path / "w", "alpha", "1.0", {"alpha/__init__.py": "A = 1\n", "shared/a.py": "a = 1\n"}),
+        make_wheel(
+            tmp_path / "w", "beta", "2.0", {"beta/__init__.py": "B = 2\n", "shared/b.py": "b = 2\n", "bin/tool": "x"}
+        ),
+    ]
+    indexes = []
+    for name in ("tree", "twin"):
+        for wheel in wheels:
+            with zipfile.ZipFile(wheel) as zf:
+                zf.extractall(tmp_path / name)
+        os.unlink(tmp_path / name / "bin" / "tool")
+        os.rmdir(tmp_path / name / "bin")
+        indexes.append(TreeIndex.of(tmp_path / name))
+    moved_index, deleted_index = indexes
+    tree, dest = tmp_path / "tree", tmp_path / "aside"
+    moved = moved_index.remove_distributions(
+        [d for d in moved_index.distributions if d.name == "beta"], "runtime-provided", move_to=dest
+    )
+    deleted = deleted_index.remove_distributions(
+        [d for d in deleted_index.distributions if d.name == "beta"], "runtime-provided"
+    )
+    assert sorted(moved.removals, key=repr) == sorted(deleted.removals, key=repr)
+    assert moved_index.paths() == deleted_index.paths()
+    on_disk = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*"))
+    assert on_disk == sorted(p.relative_to(tmp_path / "twin").as_posix() for p in (tmp_path / "twin").rglob("*"))
+    assert (tree / "shared" / "a.py").is_file() and not (tree / "beta").exists()
+    for r in moved.removals:
+        assert (dest / r.path).is_file(), r.path
+    assert (dest / "beta" / "__init__.py").read_text() == "B = 2\n"
+    assert (dest / "shared" / "b.py").read_text() == "b = 2\n"
