@@ -27,10 +27,8 @@ optionally a CPU quota of `cpu_share` cores (cpu_quota.py; `box.cpu_share(memory
 
 from __future__ import annotations
 
-import functools
 import os
 import platform
-import shutil
 import subprocess
 import tempfile
 import time
@@ -39,6 +37,7 @@ from pathlib import Path
 
 from layerbuild.errors import EnvironmentProblem
 from layerbuild.facts import lambda_environment as lam
+from layerbuild.measure.init.netns import loopback_up, netns_prefix
 from layerbuild.measure.init.unpack import set_writable, unpack
 from layerbuild.model.target import Target
 
@@ -66,20 +65,6 @@ class SandboxRun:
     network: tuple[str, ...]  # "host:port" the code tried to reach (refused)
     read_only: tuple[str, ...]  # paths it tried to write under the task root or /opt (refused)
     cpu: CpuUse | None  # None when run without a quota
-
-
-@functools.cache
-def _netns_prefix() -> tuple[str, ...]:
-    """`unshare --net --` when it works here (root, util-linux): a network namespace with no interface
-    up, so that not even a C library reaches the network. Empty elsewhere: the audit hook alone."""
-    unshare = shutil.which("unshare")
-    if unshare is None or os.geteuid() != 0:
-        return ()
-    try:
-        ok = subprocess.run([unshare, "--net", "--", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        ok = False
-    return (unshare, "--net", "--") if ok else ()
 
 
 class Sandbox:
@@ -184,8 +169,8 @@ class Sandbox:
         """How the network is kept from the code, in words (for reports)."""
         hook = "connections and lookups to non-loopback hosts refused by an audit hook"
         return (
-            f"no network: its own network namespace (unshare --net, loopback down too), and {hook}"
-            if _netns_prefix()
+            f"no network: its own network namespace (unshare --net, {'only loopback up' if loopback_up() else 'loopback down too'}), and {hook}"
+            if netns_prefix()
             else f"{hook} (Python sockets only)"
         )
 
@@ -231,7 +216,7 @@ class Sandbox:
         (None: no quota); raises EnvironmentProblem when a quota is asked for and none can be set."""
         script_file = self.tmp.parent / f"layerbuild-script-{time.monotonic_ns()}.py"
         script_file.write_text(script)
-        cmd = [*_netns_prefix(), str(self.python), "-B", "-S", "-s", "-E"]
+        cmd = [*netns_prefix(), str(self.python), "-B", "-S", "-s", "-E"]
         if importtime:
             cmd += ["-X", "importtime"]
         cmd += [str(self.bootstrap), os.pathsep.join(self.sys_path), f"{self.task_root}{os.pathsep}{self.opt}"]

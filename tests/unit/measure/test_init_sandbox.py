@@ -145,6 +145,22 @@ def test_a_connection_to_a_non_loopback_host_is_refused_and_reported(tmp_path):
     assert run.network == ("192.0.2.1:443",)
 
 
+def test_loopback_works_at_init_as_on_lambda(tmp_path):
+    # Lambda's sandbox has loopback up (extensions listen there); the run's own network namespace too.
+    script = (
+        "import socket, json\n"
+        "server = socket.create_server(('127.0.0.1', 0))\n"
+        "client = socket.create_connection(server.getsockname(), timeout=5)\n"
+        "conn, _ = server.accept()\n"
+        "client.sendall(b'ping')\n"
+        "print(json.dumps(conn.recv(4).decode()))\n"
+    )
+    with Sandbox(code=_code(tmp_path), layers=[], target=TARGET, runtime_sdk=False) as box:
+        run = box.run(script)
+    assert _json(run) == "ping", run.stderr
+    assert run.network == ()
+
+
 def test_a_hang_is_killed_at_the_timeout_with_every_child_it_started(tmp_path):
     script = (
         "import subprocess, sys, time\n"
