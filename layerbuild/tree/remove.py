@@ -28,13 +28,7 @@ def remove_files(root: Path, paths: Iterable[str], rule: str, distribution: str)
         path.unlink()
         removals.append(Removal(rule, distribution, rel, size))
         parents.add(path.parent)
-    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
-        while parent != root and parent.is_relative_to(root):
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-            parent = parent.parent
+    _prune_empty(root, parents)
     return removals
 
 
