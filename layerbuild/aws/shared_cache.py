@@ -145,7 +145,9 @@ class SharedStore:
         try:
             if not self._call(fetch):
                 return False
-            if _sha256_file(tmp) != sha256:
+            from layerbuild.zip.writer import sha256_file
+
+            if sha256_file(tmp) != sha256:
                 self._damaged.add(sha256)
                 return False
             os.replace(tmp, dest)
@@ -252,11 +254,3 @@ def _reason(exc: BaseException) -> str:
             return "access denied"
         return f"{code or 'error'} (HTTP {status})"
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
