@@ -70,7 +70,9 @@ def locked_files_pylock(pins: list[Pin], target: Target, index_args: tuple[str, 
         req = Path(tmp) / "pins.txt"
         req.write_text("".join(f"{p.name}=={p.version}\n" for p in pins))
         out = Path(tmp) / "pylock.toml"
-        args = ["pip", "compile", str(req), "--python-version", target.python_version]
+        from layerbuild.resolve.uv_compile import interpreter_args
+
+        args = ["pip", "compile", str(req), "--python-version", target.python_version, *interpreter_args(target)]
         args += ["--python-platform", target.uv_platform, "--no-deps", "--quiet", "--format", "pylock.toml"]
         args += ["-o", str(out), *index_args]
         proc = run_uv([*args, "--offline"])

@@ -15,6 +15,17 @@ from layerbuild.resolve.requirements import RequirementsInput
 MAX_ROUNDS = 8  # rounds that each move packages to their sdist: a safety bound, never reached in practice
 
 
+def interpreter_args(target: Target) -> list[str]:
+    """`--python` with the target's interpreter when this machine has one (util/interpreters.py). The
+    answer is the same (`--python-version` sets the markers), but uv skips its own interpreter discovery,
+    which runs every `python3.X` on PATH (0.65 s of a 1.3 s resolution where a pyenv shim is first); it
+    also builds a local project's sdist with the target's Python. Without one, uv discovers as before."""
+    from layerbuild.util.interpreters import find_interpreter
+
+    python = find_interpreter(target.python_version)
+    return ["--python", str(python)] if python else []
+
+
 def compile_args(
     reqs: RequirementsInput, target: Target, from_source: set[str], constraints: Path | None = None
 ) -> list[str]:
@@ -34,6 +45,7 @@ def compile_args(
         "--quiet",
         "--only-binary",
         ":all:",
+        *interpreter_args(target),
     ]
     for name in sorted(from_source):
         args += ["--no-binary", name]
