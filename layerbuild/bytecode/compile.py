@@ -141,17 +141,15 @@ def add_bytecode(
     todo = cache.fill(root, sources, pyc_of) if cache else sources
     reused = f", {len(sources) - len(todo)} of {len(sources)} from the cache" if cache else ""
     with step(f"Compiling bytecode ({mode}, Python {version}{reused})"):
-        if cache is None or (len(todo) == len(sources) and sources is every):
-            # The whole tree: compileall's -j0 spreads folders over every core (a file list is serial).
-            # `init` with a compiler that takes no file list (the build image's) compiles all, then
-            # drops the .pyc of the modules init never imported.
+        if not isinstance(compiler, LocalCompiler):
+            # A compiler that takes no file list (the build image's) compiles the whole tree; for `init`
+            # the .pyc of the modules init never imported are dropped after.
             compiler.compile(root, sourceless=sourceless)
             if sources is not every:
                 wanted = set(sources)
                 _drop_pyc(root, [pyc_of(s) for s in every if s not in wanted])
         elif todo:
-            assert isinstance(compiler, LocalCompiler)  # only the local compiler has a cache
-            compiler.compile(root, sourceless=sourceless, files=todo)
+            compiler.compile(root, sourceless=sourceless, files=todo)  # shares balanced over the cores
         if cache is not None:
             cache.store(root, todo, pyc_of)
     added, missing, removed = [], [], []
@@ -175,7 +173,8 @@ def add_bytecode(
         tree.deleted(removed)
     tree.add(pyc for _, pyc in added)
     # compileall also compiles a source that links out of the tree (never packaged), beside the link.
-    tree.add(pyc_of(p) for p in tree.left_out if p.endswith(".py") and not in_dist_info(p))
+    left = (pyc_of(p) for p in tree.left_out if p.endswith(".py") and not in_dist_info(p))
+    tree.add(p for p in left if (root / p).is_file())
     _update(tree, foreign + removed, added)
     return BytecodeResult(
         mode,

@@ -80,7 +80,10 @@ class PycCache:
             try:
                 entry.parent.mkdir(parents=True, exist_ok=True)
                 tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-                shutil.copyfile(pyc, tmp)
+                try:
+                    os.link(pyc, tmp)  # nothing writes into a tree file after this stage (see above)
+                except OSError:
+                    shutil.copyfile(pyc, tmp)
                 os.replace(tmp, entry)
             except OSError:
                 return  # a full or read-only cache only costs compiling next time
