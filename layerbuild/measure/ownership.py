@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import PurePosixPath
 
 from layerbuild.model.inventory import UNOWNED, DistSize, FileEntry, Inventory, is_cache_file, is_test_file
 from layerbuild.tree.distributions import Distribution, parse_dist_info
@@ -20,7 +19,7 @@ LARGEST_FILES_KEPT = 10
 
 
 def _is_native(path: str) -> bool:
-    name = PurePosixPath(path).name
+    name = path.rpartition("/")[2]
     return name.endswith((".so", ".pyd", ".dylib")) or ".so." in name
 
 
@@ -35,7 +34,7 @@ def _find_sites(paths: list[str]) -> list[str]:
     """Folders that hold `*.dist-info`: the site-packages roots of this package, longest first."""
     sites = set()
     for p in paths:
-        parts = PurePosixPath(p).parts
+        parts = p.split("/")
         for i, part in enumerate(parts[:-1]):
             if part.endswith(".dist-info"):
                 sites.add("".join(x + "/" for x in parts[:i]))

@@ -12,9 +12,6 @@ directory entry. So the distributions' zipped bytes add up to the zip file's siz
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-
-from packaging.utils import canonicalize_name
 
 UNOWNED = "(unowned)"
 # The end of central directory record without a comment: 22 bytes (APPNOTE.TXT 4.3.16). Our zips have
@@ -27,12 +24,12 @@ CACHE_DIRS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_ca
 
 
 def is_test_file(path: str) -> bool:
-    return any(part in TEST_DIRS for part in PurePosixPath(path).parts[:-1])
+    return any(part in TEST_DIRS for part in path.split("/")[:-1])  # archive paths: posix, no "." or "//"
 
 
 def is_cache_file(path: str) -> bool:
     """Bytecode caches and tool caches. `__pycache__` is wanted when a layer ships bytecode on purpose."""
-    return any(part in CACHE_DIRS for part in PurePosixPath(path).parts[:-1])
+    return any(part in CACHE_DIRS for part in path.split("/")[:-1])
 
 
 @dataclass(frozen=True)
@@ -83,5 +80,7 @@ class Inventory:
         return tuple(f.path for f in self.files if f.distribution == UNOWNED)
 
     def get(self, name: str) -> DistSize | None:
+        from layerbuild.facts.pep503 import canonicalize_name
+
         wanted = canonicalize_name(name)
         return next((d for d in self.distributions if d.name == wanted), None)

@@ -210,11 +210,12 @@ class TreeIndex:
     def drop_missing_rows(self) -> None:
         """Remove RECORD rows of files an earlier step deleted without saying so (an installer's `bin/`
         scripts), so `importlib.metadata.files()` and inventories only list what the layer holds."""
+        root = os.path.join(str(self.root), "")
         for dist in self.distributions:
             gone = {
                 f
                 for f in dist.files
-                if not f.startswith("../") and f != f"{dist.dist_info}/RECORD" and not (self.root / f).exists()
+                if not f.startswith("../") and f != f"{dist.dist_info}/RECORD" and not os.path.exists(root + f)
             }
             for f in gone:
                 self._files.pop(f, None)

@@ -18,7 +18,6 @@ import threading
 import time
 import zipfile
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -163,24 +162,50 @@ class WriteCancelled(Exception):
     """The zip write was stopped from another thread (a stage running beside it failed)."""
 
 
+BIG_FILE = 2 << 20  # bytes: a file this big is compressed first (numpy's OpenBLAS alone is 23 MB)
+IN_FLIGHT = 96 << 20  # bytes of files being compressed or waiting for their turn in the zip
+
+
 def _bounded_map(
     pool: ThreadPoolExecutor,
     files: Sequence[TreeFile],
     compressor: Compressor,
     streams: StreamCache | None,
-    window: int = 64,
+    budget: int = IN_FLIGHT,
 ) -> Iterator[tuple[bytes, bytes, int, int, int]]:
-    """pool.map over the files with at most `window` results held in memory."""
-    pending: deque[Future[tuple[bytes, bytes, int, int, int]]] = deque()
+    """Each file's `_compress` result, in `files` order, computed on the pool.
+
+    The biggest files (those over BIG_FILE, up to half the budget) are submitted first and the rest in
+    order, with at most `budget` bytes submitted and not yet written (one file more when that is the
+    one the zip needs next). Started last, one big file would keep a core busy after the others are
+    done; held back by a count, it stops the pool: 1.56 s against 1.33 s here for 115 MB in 3,430 files."""
+    sizes = []
+    for file in files:
+        try:
+            sizes.append(os.stat(file.path).st_size)
+        except OSError:
+            sizes.append(0)  # _compress reports it
+    big: list[int] = []
+    held = 0
+    for i in sorted((i for i, n in enumerate(sizes) if n >= BIG_FILE), key=lambda i: (-sizes[i], i)):
+        if held + sizes[i] <= budget // 2:
+            big.append(i)
+            held += sizes[i]
+    early = set(big)
+    order = big + [i for i in range(len(files)) if i not in early]
+    pending: dict[int, Future[tuple[bytes, bytes, int, int, int]]] = {}
+    held, submitted = 0, 0
     try:
-        for file in files:
-            pending.append(pool.submit(_compress, file.path, compressor, streams))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        for i in range(len(files)):
+            while submitted < len(order) and (held < budget or i not in pending):
+                j = order[submitted]
+                pending[j] = pool.submit(_compress, files[j].path, compressor, streams)
+                held += sizes[j]
+                submitted += 1
+            yield pending.pop(i).result()
+            held -= sizes[i]
     finally:
-        for future in pending:
+        for future in pending.values():
             future.cancel()
 
 
