@@ -12,11 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.audit.rules import SEVERITIES, find_rule
 from layerbuild.errors import InputError
 from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
+from layerbuild.facts.pep503 import canonicalize_name
 
 # Sizes: decimal units (KB, MB, GB) and binary ones (KiB, MiB, GiB). Lambda's "250 MB" is 250 MiB.
 _UNITS = {

@@ -45,7 +45,7 @@ class Lock:
         return {p.name for p in self.pins}
 
     def get(self, name: str) -> Pin | None:
-        from packaging.utils import canonicalize_name
+        from layerbuild.facts.pep503 import canonicalize_name
 
         wanted = canonicalize_name(name)
         return next((p for p in self.pins if p.name == wanted), None)

@@ -170,7 +170,7 @@ def _files_from_page(ctype: str, text: str) -> list[tuple[str, str | None]]:
 
 
 def _is_of(filename: str, project: str) -> bool:
-    from packaging.utils import canonicalize_name
+    from layerbuild.facts.pep503 import canonicalize_name
 
     head = filename.split("-", 1)[0] if filename.endswith(".whl") else filename.rsplit("-", 1)[0]
     return canonicalize_name(head) == canonicalize_name(project)
@@ -224,8 +224,9 @@ def accepted_by_version(
     name: str, files: Iterable[tuple[str, str | None]], accepts: Callable[[str], bool]
 ) -> tuple[set[str], dict[str, list[tuple[str, str | None]]]]:
     """(every version of `name` that has a file, {version: its wheels `accepts` takes})."""
-    from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
+
+    from layerbuild.facts.pep503 import canonicalize_name
 
     wanted = canonicalize_name(name)
     seen: set[str] = set()

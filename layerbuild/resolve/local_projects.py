@@ -20,9 +20,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.errors import InputError
+from layerbuild.facts.pep503 import canonicalize_name
 
 ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 
-from packaging.utils import canonicalize_name
-
 from layerbuild import __version__
 from layerbuild.errors import ResolutionError
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.lock import Lock, Pin
 from layerbuild.util.redact import redact
 

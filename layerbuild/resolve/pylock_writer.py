@@ -95,6 +95,6 @@ def _index_files(lock: Lock) -> dict[str, dict[str, Any]]:
     else:  # Python 3.10
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     data = tomllib.loads(locked_files_pylock(pins, lock.target, lock.index_args))
-    from packaging.utils import canonicalize_name
+    from layerbuild.facts.pep503 import canonicalize_name
 
     return {canonicalize_name(p["name"]): p for p in data.get("packages", [])}

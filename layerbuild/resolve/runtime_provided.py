@@ -3,8 +3,7 @@ dependencies only it needs), found by walking the lock's dependency graph (uv's 
 
 from __future__ import annotations
 
-from packaging.utils import canonicalize_name
-
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.lock import Lock
 
 

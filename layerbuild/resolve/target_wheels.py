@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.tags import parse_tag
-from packaging.utils import canonicalize_name
 
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.lock import Pin
 from layerbuild.model.target import Target
 

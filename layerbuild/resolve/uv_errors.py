@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.errors import NoCompatibleWheelError, ResolutionError
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.target import Target
 from layerbuild.resolve.requirements import RequirementsInput
 from layerbuild.util.redact import redact

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.errors import InputError
+from layerbuild.facts.pep503 import canonicalize_name
 
 
 @dataclass(frozen=True)

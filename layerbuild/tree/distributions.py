@@ -11,11 +11,9 @@ import io
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.tree import counts
 
 ReadText = Callable[[str], "str | None"]
@@ -63,6 +61,8 @@ def parse_dist_info(name: str, read_text: ReadText) -> Distribution | None:
     metadata = read_text(f"{name}/METADATA")
     if metadata is None:
         return None
+    from email.parser import HeaderParser  # 12 ms to import: only a build or a measure reads metadata
+
     headers = HeaderParser().parsestr(metadata, headersonly=True)
     record = read_text(f"{name}/RECORD") or ""
     files = record_files(csv.reader(io.StringIO(record)))

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.facts.runtime_packages import RUNTIME_PROVIDED
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target

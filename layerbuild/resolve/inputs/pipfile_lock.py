@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.errors import InputError
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.target import marker_environment as marker_env
 from layerbuild.resolve.inputs import Manifest, ProjectOptions
 from layerbuild.resolve.inputs.locked_lines import (

@@ -15,9 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.errors import InputError
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.target import marker_environment as marker_env
 from layerbuild.resolve.inputs import Manifest, ProjectOptions
 from layerbuild.resolve.inputs.locked_lines import Chosen, file_url, load_toml, marker_true, per_machine

@@ -130,7 +130,7 @@ def _table(value: Any, where: str) -> dict[str, Any]:
 
 
 def poetry_parts(poetry: dict[str, Any], path: Path, python_version: str) -> PoetryParts:
-    from packaging.utils import canonicalize_name
+    from layerbuild.facts.pep503 import canonicalize_name
 
     folder = path.parent
     deps = _table(poetry.get("dependencies"), f"{path}: [tool.poetry.dependencies]")

@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from layerbuild.errors import InputError
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.target import RUNTIMES, Target
 from layerbuild.model.target import marker_environment as marker_env
 from layerbuild.resolve.inputs import Manifest, ProjectOptions

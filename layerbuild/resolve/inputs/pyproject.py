@@ -33,7 +33,7 @@ def load_toml(path: Path) -> dict[str, Any]:
 
 
 def _norm(name: str) -> str:
-    from packaging.utils import canonicalize_name
+    from layerbuild.facts.pep503 import canonicalize_name
 
     return str(canonicalize_name(name))
 

@@ -59,7 +59,7 @@ def key(pkg: Package) -> tuple[str, str, str]:
 
 
 def _canon(name: str) -> str:
-    from packaging.utils import canonicalize_name
+    from layerbuild.facts.pep503 import canonicalize_name
 
     return str(canonicalize_name(name))
 
