@@ -5,7 +5,8 @@ An entry is a folder `builds/<key>/` holding `layer.zip` and `entry.json` (its `
 is written in a private temporary folder and renamed into place in one step, so readers only ever see
 complete entries; a killed build leaves at most a stale temporary folder, which is swept later.
 A read re-checks the zip's sha256 and drops an entry that does not match or whose record is unreadable
-(another schema).
+(another schema); the check is skipped while the zip's device, inode, size and mtime are those it had
+when its sha256 last matched (`checked`, beside it).
 
 With a shared store (`--cache-url s3://…`, aws/shared_cache.py) a local miss asks the store: the zip
 blob (checked against the record's sha256) and its record become a local entry, and the build says
@@ -33,6 +34,40 @@ if TYPE_CHECKING:
     from layerbuild.aws.shared_cache import SharedStore
 
 _STALE_TMP_SECONDS = 6 * 3600
+_EXPORTS_KEPT = 16  # destinations an entry remembers having been copied to (export)
+_CHECKED = "checked"  # the stat of layer.zip when its sha256 was last checked (see file_stamp)
+
+
+def file_stamp(path: Path) -> str | None:
+    """Device, inode, size and mtime (ns) of `path`: a file written in place gets a new mtime, one
+    replaced by rename a new inode, so a file whose stamp is unchanged has the bytes it had then.
+    None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _stamp_matches(stamp_file: Path, path: Path, sha256: str) -> bool:
+    try:
+        return stamp_file.read_text() == f"{file_stamp(path)} {sha256}"
+    except OSError:
+        return False
+
+
+def _write_stamp(stamp_file: Path, path: Path, sha256: str) -> None:
+    """Remember that `path`, as it is now, hashed to `sha256` (an unchanged rebuild then skips hashing
+    the 30 MB zip again); written by rename, and a cache that cannot take it only costs the hash."""
+    stamp = file_stamp(path)
+    if stamp is None or _stamp_matches(stamp_file, path, sha256):
+        return
+    tmp = stamp_file.with_name(f".{stamp_file.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(f"{stamp} {sha256}")
+        os.replace(tmp, stamp_file)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def cache_key(parts: dict[str, Any]) -> str:
@@ -88,13 +123,44 @@ class BuildCache:
 
         try:
             record = BuildRecord.from_json(text)
-            ok = zip_path.is_file() and sha256_file(zip_path) == record.sha256
+            ok = zip_path.is_file() and (
+                _stamp_matches(entry / _CHECKED, zip_path, record.sha256) or sha256_file(zip_path) == record.sha256
+            )
         except (OSError, ValueError):
             ok = False
         if not ok:
             shutil.rmtree(entry, ignore_errors=True)  # corrupt, tampered or of another schema: rebuild
             return None
+        _write_stamp(entry / _CHECKED, zip_path, record.sha256)
         return CacheEntry(key, zip_path, record)
+
+    def export(self, entry: CacheEntry, dest: Path) -> None:
+        """Copy the entry's zip to `dest` (by rename, util/atomic.py), unless `dest` is still the copy an
+        earlier export of this entry wrote there: same device, inode, size and mtime (`exported`, beside
+        the zip, remembers the last few destinations). An unchanged rebuild then writes nothing."""
+        import json
+
+        from layerbuild.util.atomic import write_atomic
+
+        where = str(dest.resolve())
+        book = entry.zip_path.parent / "exported"
+        try:
+            known = json.loads(book.read_text())
+            known = known if isinstance(known, dict) else {}
+        except (OSError, ValueError):
+            known = {}
+        stamp = file_stamp(dest)
+        if stamp is not None and known.get(where) == stamp:
+            return
+        write_atomic(dest, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
+        known.pop(where, None)
+        known[where] = file_stamp(dest)
+        tmp = book.with_name(f".{book.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(dict(list(known.items())[-_EXPORTS_KEPT:])))
+            os.replace(tmp, book)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # only costs a copy next time
 
     def staging(self) -> Path:
         """A private folder for building an entry; pass it to `commit`."""
@@ -116,6 +182,7 @@ class BuildCache:
             if self._get_local(key) is None:
                 shutil.rmtree(final, ignore_errors=True)
                 raise
+        _write_stamp(final / _CHECKED, final / "layer.zip", record.sha256)  # the sha256 of what was just written
         if upload and self.shared is not None and self.shared.put_blob(final / "layer.zip", record.sha256):
             self.shared.put_manifest("builds", key, json.dumps({"record": record.to_json()}))
         return CacheEntry(key, final / "layer.zip", record)

@@ -40,7 +40,6 @@ from layerbuild.resolve.lockfile import install_text
 from layerbuild.resolve.reuse import lock_for_build
 from layerbuild.resolve.runtime_provided import runtime_provided_closure
 from layerbuild.tree import counts
-from layerbuild.util.atomic import write_atomic
 from layerbuild.util.progress import step, warn
 from layerbuild.zip.compressors import compressor_for
 
@@ -55,13 +54,18 @@ class BuildResult:
 
 
 STAGES: tuple[Stage, ...] = (
+    # beside: runs in a thread while the stages after it run (build/overlap.py); the zip is the same bytes
+    Stage(
+        "compress-ahead",
+        "compress the installed files on a spare core, from the install on",
+        compress_ahead,
+        beside=True,
+    ),
     Stage(
         "runtime-provided", "remove what the runtime provides (set aside for the import check)", remove_runtime_provided
     ),
     Stage("slim", "remove what the slim rules and --drop match, keep what imports need", slim),
     Stage("init", "run the handler's init and events (--bytecode init, --prune unused)", trace_and_prune),
-    # beside: runs in a thread while the stages after it run (build/overlap.py); the zip is the same bytes
-    Stage("compress-ahead", "compress the files no later stage changes, on a spare core", compress_ahead, beside=True),
     Stage("bytecode", "compile .pyc with the target's Python, within the unzipped budget", compile_bytecode),
     Stage("records", "each RECORD lists only what the layer holds", true_records),
     Stage("zip", "write the deterministic layer zip, while the checks run", write_zip, beside=True),
@@ -135,20 +139,17 @@ def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> 
         )
 
 
-def _warn_about_runtime_sdk(report: LayerReport) -> None:
+def _warn_about_runtime_sdk(report: LayerReport, memo: Path) -> None:
     """One line per package that replaces, on Lambda's sys.path, a dependency of the runtime's boto3/botocore
     with a version the SDK does not accept (runtime_sdk.py; the audit reports it as LB403)."""
-    from layerbuild.measure.runtime_sdk import shadowed
+    from layerbuild.measure.runtime_sdk import shadow_warnings
     from layerbuild.model.inventory import UNOWNED
 
     if report.target is None:
         return
     layer = {d.name: d.version for d in report.inventory.distributions if d.name != UNOWNED}
-    for s in shadowed(layer, report.target):
-        warn(
-            f"{s.message}: pin {s.package}{s.specifier} if the packages that need it allow, or ship boto3 and "
-            "botocore in the layer (--keep-runtime-packages)"
-        )
+    for line in shadow_warnings(layer, report.target, memo):
+        warn(line)
 
 
 def _refuse_empty_layer(path: Path, lock: Lock, drop: frozenset[str], target: Target) -> None:
@@ -255,7 +256,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     here = os.path.abspath(out)
     if any(os.path.dirname(os.path.normpath(os.path.abspath(p))) != here for p in (zip_out, report_out)):
         raise InputError(f"layer name {name!r} would write outside {out}: use letters, digits, - and _")
-    write_atomic(zip_out, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
+    cache.export(entry, zip_out)  # nothing is written when zip_out is still the copy of this entry
     record = entry.record
     report = LayerReport(
         inventory=inventory_of_known_zip(zip_out, record.sha256),  # the cache entry checked that sha256
@@ -272,7 +273,7 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
         ),
     )
     _warn_about_limits(report, settings.max_unzipped)
-    _warn_about_runtime_sdk(report)
+    _warn_about_runtime_sdk(report, entry.zip_path.parent / "sdk-warnings.json")
     write_report_json(report, report_out)
     return BuildResult(zip_out, report_out, lock, cached, report)
 
