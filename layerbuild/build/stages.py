@@ -7,6 +7,7 @@ runs them in order.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,24 +147,45 @@ def _pruned_top_level(tree: TreeIndex, context: BuildContext) -> tuple[str, ...]
 
 
 def compress_ahead(tree: TreeIndex, context: BuildContext) -> Callable[[], int]:
-    """Compress, beside bytecode and the checks, the files no later stage rewrites (build/overlap.py):
-    RECORDs are rewritten by the records stage, and `--bytecode only` removes the .py files."""
+    """Compress the layer's files into the build's stream cache on a spare core, from the install on,
+    while runtime-provided removal and slimming run in the main thread and bytecode compiles
+    (build/overlap.py). Left out: the runtime-provided distributions (set aside next), RECORDs (the
+    records stage rewrites them) and, for `--bytecode only`, the .py files (removed); files under test
+    and cache folders, which slimming mostly removes, come last. Streams are keyed by content, so a
+    file removed or rewritten later only costs the work done on it, never a wrong zip."""
+    from layerbuild.model.inventory import is_cache_file, is_test_file
     from layerbuild.zip.writer import precompress
 
     overlap = context.overlap
     sourceless = context.options.bytecode == "only"
-    paths = [
-        f.path
-        for f in tree.files()
-        if not f.arcname.endswith(".dist-info/RECORD") and not (sourceless and f.arcname.endswith(".py"))
-    ]
+    provided = context.runtime_provided
+    paths: list[str] = []
+    later: list[str] = []
+    for f in tree.files():
+        if f.arcname.endswith(".dist-info/RECORD") or (sourceless and f.arcname.endswith(".py")):
+            continue
+        if provided and tree.owner_of(f.arcname) in provided:
+            continue
+        (later if is_test_file(f.arcname) or is_cache_file(f.arcname) else paths).append(f.path)
     if overlap.sequential:
-        paths = []
+        paths, later = [], []
 
     def stop() -> bool:
         return overlap.zip_started.is_set() or overlap.cancelled.is_set()
 
-    return lambda: precompress(paths, overlap.streams, context.options.compression, stop=stop)
+    def run() -> int:
+        # Biggest first: while slimming runs in the main thread, this one then spends its time in
+        # libdeflate, which releases the GIL, rather than taking the GIL back for every small file.
+        def size(path: str) -> int:
+            try:
+                return -os.stat(path).st_size
+            except OSError:
+                return 0
+
+        order = sorted(paths, key=size) + sorted(later, key=size)
+        return precompress(order, overlap.streams, context.options.compression, stop=stop)
+
+    return run
 
 
 def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]:
@@ -176,8 +198,7 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
     files, root, overlap = tree.files(), tree.root, context.overlap
 
     def run() -> ZipResult:
-        overlap.zip_started.set()
-        overlap.wait("compress-ahead")  # the file it holds is finished, then its core is the writer's
+        overlap.zip_started.set()  # compress-ahead stops after its file; the writer waits only for that one
         # sequential (in the main thread): its own progress line; beside the checks, assemble shows one
         shown = threading.current_thread() is threading.main_thread()
         with step("Writing the layer zip") if shown else nullcontext():

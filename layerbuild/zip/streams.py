@@ -36,6 +36,7 @@ class StreamCache:
         self._fds: dict[str, int] = {}
         self._pack: tuple[str, int] | None = None  # this build's pack being appended to: (name, fd)
         self._pending: list[bytes] = []  # its index records
+        self._working: dict[str, threading.Event] = {}  # keys a thread is compressing (claim)
 
     @staticmethod
     def key(data_sha256: bytes, compressor: str) -> str:
@@ -82,6 +83,31 @@ class StreamCache:
         except OSError:
             return None
         return stream if len(stream) == length and zlib.crc32(stream) == crc else None  # damaged: compress again
+
+    def claim(self, key: str) -> bool:
+        """True when the caller is now the one compressing `key` (then it must `release` it, after its
+        `put`); False when the stream is known or another thread is compressing it (`wait_for`)."""
+        with self._lock:
+            if key in self._working or key in self._memory:
+                return False
+            if self.root is not None and bytes.fromhex(key) in self._known():
+                return False
+            self._working[key] = threading.Event()
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            done = self._working.pop(key, None)
+        if done is not None:
+            done.set()
+
+    def wait_for(self, key: str) -> bytes | None:
+        """The stream of `key`, once a thread that claimed it is done; None when nobody has it."""
+        with self._lock:
+            working = self._working.get(key)
+        if working is not None:
+            working.wait()
+        return self.get(key)
 
     def has(self, key: str) -> bool:
         with self._lock:

@@ -73,7 +73,7 @@ def _compress(path: str, compressor: Compressor, streams: StreamCache | None) ->
         data = f.read()
         mode = os.fstat(f.fileno()).st_mode
     key = StreamCache.key(hashlib.sha256(data).digest(), compressor.name) if streams is not None else ""
-    packed = streams.get(key) if streams is not None else None
+    packed = streams.wait_for(key) if streams is not None else None  # compress-ahead may be on it now
     STATS.count(compressed=packed is None)
     if packed is None:
         packed = compressor.deflate(data)
@@ -102,9 +102,12 @@ def precompress(
         except OSError:
             continue  # removed since: the writer decides what the zip holds
         key = StreamCache.key(hashlib.sha256(data).digest(), compressor.name)
-        if streams.has(key):
-            continue
-        streams.put(key, compressor.deflate(data))
+        if not streams.claim(key):
+            continue  # known, or being compressed by another thread
+        try:
+            streams.put(key, compressor.deflate(data))
+        finally:
+            streams.release(key)  # a writer waiting for this stream (wait_for) goes on
         STATS.count(compressed=True)
         compressed += 1
     return compressed

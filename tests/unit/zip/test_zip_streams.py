@@ -120,3 +120,35 @@ def test_a_cancelled_write_stops_and_leaves_no_file(tmp_path):
 
 def test_the_default_compressor_is_libdeflate():
     assert compressor_for().name.startswith("libdeflate") and writer.COMPRESSOR == compressor_for().name
+
+
+def test_a_stream_being_compressed_ahead_is_waited_for_not_compressed_twice():
+    import threading
+
+    from layerbuild.zip.streams import StreamCache
+
+    streams = StreamCache()
+    key = StreamCache.key(b"\x01" * 32, "test")
+    assert streams.claim(key)
+    assert not streams.claim(key)  # a second thread leaves it to the first
+    got: list[bytes | None] = []
+    waiter = threading.Thread(target=lambda: got.append(streams.wait_for(key)))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()  # waiting for the claimed stream, not compressing it
+    streams.put(key, b"stream")
+    streams.release(key)
+    waiter.join(5)
+    assert got == [b"stream"]
+    assert not streams.claim(key)  # known now
+
+
+def test_a_claim_released_without_a_stream_leaves_the_work_to_the_writer():
+    from layerbuild.zip.streams import StreamCache
+
+    streams = StreamCache()
+    key = StreamCache.key(b"\x02" * 32, "test")
+    assert streams.claim(key)
+    streams.release(key)  # compress-ahead was stopped (a failure, a signal)
+    assert streams.wait_for(key) is None
+    assert streams.claim(key)
