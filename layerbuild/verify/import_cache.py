@@ -28,7 +28,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,9 +97,12 @@ class ImportReuse:
                     rel = os.path.relpath(path, runtime).replace(os.sep, "/")
                     self._add((1, runtime_owner(rel)), rel, path)
         self._hashes: dict[Owner, str] = {}
-        layer = [o for o in self._files if o[0] == 0]
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # hashlib lets go of the GIL
-            self._hashes.update(zip(layer, pool.map(self._digest, layer)))
+        # The layer's distributions are hashed in the background (hashlib lets go of the GIL), biggest
+        # first, while the first imports start: a check waits only for the hashes its key needs.
+        layer = sorted((o for o in self._files if o[0] == 0), key=lambda o: -len(self._files[o]))
+        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="layerbuild-hash")
+        self._pending: dict[Owner, Future[str]] = {o: pool.submit(self._digest, o) for o in layer}
+        pool.shutdown(wait=False)
 
     def _add(self, owner: Owner, rel: str, path: str) -> None:
         self._files[owner].append((rel, path))
@@ -115,7 +118,8 @@ class ImportReuse:
 
     def _hash(self, owner: Owner) -> str:
         if owner not in self._hashes:
-            self._hashes[owner] = self._digest(owner)
+            pending = self._pending.get(owner)
+            self._hashes[owner] = pending.result() if pending is not None else self._digest(owner)
         return self._hashes[owner]
 
     def _whole(self) -> str:

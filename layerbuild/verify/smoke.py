@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target
 from layerbuild.tree.distributions import Distribution
@@ -160,10 +162,21 @@ def smoke_test(
                 "text": proc.stderr[-6000:],
             }
 
-        reused = {(m, d) for m, d in modules if reuse is not None and reuse.passed(m, d)}
+        reused: set[tuple[str, str]] = set()
+
+        def check(item: tuple[str, str]) -> tuple[tuple[str, str], dict[str, Any]]:
+            if reuse is not None and reuse.passed(*item):  # waits only for the hashes this key needs
+                reused.add(item)
+                return item, {"ok": True}
+            return item, run(item[0])
+
+        # Longest first, so that no core waits at the end for one slow import (pandas alone is half the
+        # check of numpy+pandas+pydantic+requests): the modules of a distribution and of what it requires
+        # in the layer stand for its import time.
+        todo = sorted(modules, key=lambda x: -_weight(x[1], dists))
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            ran = dict(pool.map(lambda item: (item, run(item[0])), [x for x in modules if x not in reused]))
-            raw = [(m, d, ran.get((m, d)) or {"ok": True}) for m, d in modules]
+            ran = dict(pool.map(check, todo))
+            raw = [(m, d, ran[(m, d)]) for m, d in modules]
             if reuse is not None:
                 for m, d, r in raw:
                     if r.get("ok") and "seen" in r:
@@ -188,6 +201,24 @@ def smoke_test(
     return SmokeResult(
         version, tuple(checks), skipped_modules=skipped_modules, reused_modules=tuple(sorted(m for m, _ in reused))
     )
+
+
+def _weight(name: str, dists: list[Distribution]) -> int:
+    """Modules (.py, .so) of distribution `name` and of every distribution of the layer it requires,
+    directly or not."""
+    by_name = {d.name: d for d in dists}
+    seen, todo = set(), [name]
+    while todo:
+        dist = by_name.get(todo.pop())
+        if dist is None or dist.name in seen:
+            continue
+        seen.add(dist.name)
+        for line in dist.requires_dist:
+            requirement, _, marker = line.partition(";")
+            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+            if found and "extra" not in marker:  # an extra's requirement is not imported by default
+                todo.append(canonicalize_name(found.group(1)))
+    return sum(1 for n in seen for f in by_name[n].files if f.endswith((".py", ".so")))
 
 
 def _first_that_works(run: Callable[..., dict[str, Any]], module: str, candidates: list[str]) -> str | None:
