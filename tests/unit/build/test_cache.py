@@ -71,3 +71,42 @@ def test_two_builds_committing_the_same_key_leave_one_good_entry(tmp_path):
     assert cache.get(key).zip_path.read_bytes() == b"zipbytes"
     assert os.listdir(tmp_path / "tmp") == []
     assert json.loads((cache.get(key).zip_path.parent / "entry.json").read_text())["sha256"]
+
+
+def test_an_entry_changed_in_place_with_the_same_size_is_still_caught(tmp_path):
+    """The sha256 is skipped only while the zip's stat is the one it had when it last matched."""
+    cache = BuildCache(tmp_path)
+    key = cache_key({"stamp": 1})
+    work = _stage(cache)
+    entry = cache.commit(key, work, _record(work / "layer.zip"))
+    assert cache.get(key) is not None  # served on its stamp
+    with open(entry.zip_path, "r+b") as fh:  # same size, same inode: only the mtime tells
+        fh.write(b"ZIPBYTES")
+    assert cache.get(key) is None
+    assert not entry.zip_path.parent.exists()
+
+
+def test_export_copies_once_and_again_only_when_the_output_changed(tmp_path):
+    cache = BuildCache(tmp_path / "cache")
+    key = cache_key({"export": 1})
+    work = _stage(cache)
+    entry = cache.commit(key, work, _record(work / "layer.zip"))
+    out = tmp_path / "out" / "layer.zip"
+    out.parent.mkdir()
+    cache.export(entry, out)
+    first = os.stat(out)
+    cache.export(entry, out)  # unchanged: nothing written
+    again = os.stat(out)
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    with open(out, "r+b") as fh:  # the user edits the copy in place
+        fh.write(b"edited!!")
+    cache.export(entry, out)
+    assert out.read_bytes() == b"zipbytes"
+    out.unlink()
+    cache.export(entry, out)
+    assert out.read_bytes() == b"zipbytes"
+    other = tmp_path / "other.zip"
+    other.write_bytes(b"zipbytes")  # the same bytes, but not a copy this entry wrote: written again
+    before = os.stat(other).st_ino
+    cache.export(entry, other)
+    assert os.stat(other).st_ino != before
