@@ -9,8 +9,8 @@ cache has a folder, on disk under the layerbuild cache's `zip-streams/`.
 On disk, one build's new streams go to one pack file, appended as they come (one file per stream cost
 1-2 ms each here, 2-4 s for the medium set's 1,943 streams; a pack costs a few ms), and its index is
 written by rename when the zip is done (`flush`): a pack without an index is never read. An index
-record holds the stream's CRC-32, checked on every read, so a damaged pack is compressed around. There
-is no eviction yet.
+record holds the stream's CRC-32, checked on every read, so a damaged pack is compressed around. The
+folder is kept within a size, least recently used packs first (stream_eviction.py).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class StreamCache:
         self._pack: tuple[str, int] | None = None  # this build's pack being appended to: (name, fd)
         self._pending: list[bytes] = []  # its index records
         self._working: dict[str, threading.Event] = {}  # keys a thread is compressing (claim)
+        self._used: set[str] = set()  # packs this build read from or wrote: kept by eviction, their index touched
 
     @staticmethod
     def key(data_sha256: bytes, compressor: str) -> str:
@@ -78,6 +79,7 @@ class StreamCache:
                 fd = self._fd(pack)
             except OSError:
                 return None
+            self._used.add(pack)
         try:
             stream = os.pread(fd, length, offset)
         except OSError:
@@ -128,6 +130,7 @@ class StreamCache:
                     name = f"{time.time_ns()}-{os.getpid()}-{threading.get_ident()}.pack"
                     fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                     self._pack = (name, fd)
+                    self._used.add(name)
                 name, fd = self._pack
                 offset = os.lseek(fd, 0, os.SEEK_END)
                 view = memoryview(stream)
@@ -145,16 +148,27 @@ class StreamCache:
             for read_fd in self._fds.values():
                 os.close(read_fd)
             self._fds.clear()
-            if self._pack is None or self.root is None:
+            if self.root is None:
                 return
-            name, fd = self._pack
-            self._pack = None
-            records, self._pending = b"".join(self._pending), []
-            idx = self.root / (name[: -len(".pack")] + ".idx")
-            tmp = idx.with_name(f".{idx.name}.tmp")
-            try:
-                os.close(fd)
-                tmp.write_bytes(records)
-                os.replace(tmp, idx)
-            except OSError:
-                tmp.unlink(missing_ok=True)
+            if self._pack is not None:
+                name, fd = self._pack
+                self._pack = None
+                records, self._pending = b"".join(self._pending), []
+                idx = self.root / (name[: -len(".pack")] + ".idx")
+                tmp = idx.with_name(f".{idx.name}.tmp")
+                try:
+                    os.close(fd)
+                    tmp.write_bytes(records)
+                    os.replace(tmp, idx)
+                except OSError:
+                    tmp.unlink(missing_ok=True)
+            if not self._used:
+                return
+            for pack in self._used:  # used now: the least recently used packs are evicted first
+                try:
+                    os.utime(self.root / (pack[: -len(".pack")] + ".idx"))
+                except OSError:
+                    pass
+            from layerbuild.zip.stream_eviction import evict
+
+            evict(self.root, keep=set(self._used))
