@@ -56,10 +56,16 @@ def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
 
         return Removals()
     dists = [d for d in tree.distributions if d.name in context.runtime_provided]
-    if context.options.verify:  # the smoke test imports them after the layer, as Lambda's path does
-        # Moved aside (whole folders by one rename), not copied then deleted: the work folder is one file system.
-        return tree.remove_distributions(dists, REMOVAL_RULE, move_to=context.runtime_dir)
-    return tree.remove_distributions(dists, REMOVAL_RULE)
+    # Moved aside (whole folders by one rename), not copied then deleted: the work folder is one file system.
+    # The smoke test imports them after the layer, as Lambda's path does, then removes them; without it
+    # they go now, in a thread (util/trash.py), not file by file in the build's way (boto3's closure is
+    # 2,248 files in 988 folders: 0.14 s with `rm -rf` here, more through Python).
+    removed = tree.remove_distributions(dists, REMOVAL_RULE, move_to=context.runtime_dir)
+    if not context.options.verify:
+        from layerbuild.util.trash import remove_soon
+
+        remove_soon(context.runtime_dir, context.work.parent)
+    return removed
 
 
 def slim(tree: TreeIndex, context: BuildContext) -> Removals:
