@@ -63,7 +63,11 @@ class PycCache:
             try:
                 os.link(entry, dest)
             except OSError:
-                shutil.copyfile(entry, dest)
+                try:
+                    shutil.copyfile(entry, dest)
+                except OSError:  # gone since it was seen (another build cleaned the cache): compile it
+                    dest.unlink(missing_ok=True)
+                    missing.append(src)
         return missing
 
     def store(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> None:
