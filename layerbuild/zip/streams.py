@@ -103,12 +103,13 @@ class StreamCache:
         if done is not None:
             done.set()
 
-    def wait_for(self, key: str) -> bytes | None:
-        """The stream of `key`, once a thread that claimed it is done; None when nobody has it."""
+    def wait_for(self, key: str, timeout: float | None = None) -> bytes | None:
+        """The stream of `key`, once a thread that claimed it is done (for at most `timeout` seconds);
+        None when nobody has it, or it is not done in time (the caller compresses it: same bytes)."""
         with self._lock:
             working = self._working.get(key)
         if working is not None:
-            working.wait()
+            working.wait(timeout)
         return self.get(key)
 
     def has(self, key: str) -> bool:

@@ -67,13 +67,17 @@ def zip_date() -> tuple[int, int, int, int, int, int]:
     return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
+AHEAD_WAIT = 0.1  # seconds the writer waits for a stream compress-ahead (nice 19) is making; then it makes it
+
+
 def _compress(path: str, compressor: Compressor, streams: StreamCache | None) -> tuple[bytes, bytes, int, int, int]:
     """(data, deflate stream, crc, size, st_mode) of one file; the mode is read as the file is."""
     with open(path, "rb") as f:
         data = f.read()
         mode = os.fstat(f.fileno()).st_mode
     key = StreamCache.key(hashlib.sha256(data).digest(), compressor.name) if streams is not None else ""
-    packed = streams.wait_for(key) if streams is not None else None  # compress-ahead may be on it now
+    # compress-ahead may be on it now: wait a little, not for a niced thread the writer's own starve
+    packed = streams.wait_for(key, AHEAD_WAIT) if streams is not None else None
     STATS.count(compressed=packed is None)
     if packed is None:
         packed = compressor.deflate(data)

@@ -152,3 +152,30 @@ def test_a_claim_released_without_a_stream_leaves_the_work_to_the_writer():
     streams.release(key)  # compress-ahead was stopped (a failure, a signal)
     assert streams.wait_for(key) is None
     assert streams.claim(key)
+
+
+def test_the_writer_waits_for_a_stream_in_progress_only_so_long_then_makes_it(tmp_path):
+    """compress-ahead runs at nice 19: behind the writer's own threads it may not finish a big file soon,
+    so the writer waits AHEAD_WAIT at most and compresses the file itself, to the same bytes."""
+    import hashlib
+    import threading
+    import time
+
+    from layerbuild.zip.compressors import compressor_for
+    from layerbuild.zip.streams import StreamCache
+    from layerbuild.zip.writer import AHEAD_WAIT, write_layer_zip
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "big.py").write_text("x = 1\n" * 5000)
+    streams = StreamCache()
+    key = StreamCache.key(hashlib.sha256((tree / "big.py").read_bytes()).digest(), compressor_for("default").name)
+    assert streams.claim(key)  # a compress-ahead that never finishes
+    start = time.perf_counter()
+    writer = threading.Thread(target=write_layer_zip, args=(tree, tmp_path / "a.zip"), kwargs={"streams": streams})
+    writer.start()
+    writer.join(AHEAD_WAIT + 10)
+    assert not writer.is_alive(), "the writer waits for the claimed stream without end"
+    assert time.perf_counter() - start >= AHEAD_WAIT  # it did wait for it first
+    write_layer_zip(tree, tmp_path / "b.zip")
+    assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
