@@ -121,9 +121,7 @@ class TreeIndex:
     def remove(self, paths: Iterable[str], rule: str, distribution: str) -> list[Removal]:
         """Delete `paths` and record each removal (tree/remove.remove_files)."""
         done = remove_files(self.root, paths, rule, distribution)
-        for r in done:
-            self._files.pop(r.path, None)
-        self.removals += done
+        self.deleted(done)
         return done
 
     def deleted(self, removals: Iterable[Removal]) -> None:
@@ -170,9 +168,7 @@ class TreeIndex:
                 removals += self.remove(files, rule, dist.name)
             else:
                 done = move_files(self.root, files, rule, dist.name, move_to, self._whole_tops(files))
-                for r in done:
-                    self._files.pop(r.path, None)
-                self.removals += done
+                self.deleted(done)
                 removals += done
             self.removed_distributions.append(dist)
             self._dists.pop(dist.dist_info, None)
