@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -13,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layerbuild.facts.pep503 import canonicalize_name
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target
 from layerbuild.tree.distributions import Distribution
@@ -173,7 +171,8 @@ def smoke_test(
         # Longest first, so that no core waits at the end for one slow import (pandas alone is half the
         # check of numpy+pandas+pydantic+requests): the modules of a distribution and of what it requires
         # in the layer stand for its import time.
-        todo = sorted(modules, key=lambda x: -_weight(x[1], dists))
+        layer = LayerFacts(tree, runtime_dists, dists, target)
+        todo = sorted(modules, key=lambda x: -_weight(x[1], layer))
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
             ran = dict(pool.map(check, todo))
             raw = [(m, d, ran[(m, d)]) for m, d in modules]
@@ -181,7 +180,6 @@ def smoke_test(
                 for m, d, r in raw:
                     if r.get("ok") and "seen" in r:
                         reuse.remember(m, d, r["seen"])
-            layer = LayerFacts(tree, runtime_dists, dists, target)
             retry = [
                 (m, d, layer.load_through(m, d, r))
                 for m, d, r in raw
@@ -203,22 +201,16 @@ def smoke_test(
     )
 
 
-def _weight(name: str, dists: list[Distribution]) -> int:
-    """Modules (.py, .so) of distribution `name` and of every distribution of the layer it requires,
-    directly or not."""
-    by_name = {d.name: d for d in dists}
+def _weight(name: str, layer: LayerFacts) -> int:
+    """Modules (.py, .so) of distribution `name` and of every distribution of the layer it requires on
+    the target (LayerFacts.required: not an extra's requirement), directly or not."""
     seen, todo = set(), [name]
     while todo:
-        dist = by_name.get(todo.pop())
-        if dist is None or dist.name in seen:
-            continue
-        seen.add(dist.name)
-        for line in dist.requires_dist:
-            requirement, _, marker = line.partition(";")
-            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-            if found and "extra" not in marker:  # an extra's requirement is not imported by default
-                todo.append(canonicalize_name(found.group(1)))
-    return sum(1 for n in seen for f in by_name[n].files if f.endswith((".py", ".so")))
+        found = todo.pop()
+        if found in layer.dists and found not in seen:
+            seen.add(found)
+            todo += layer.required(found)
+    return sum(1 for n in seen for f in layer.dists[n].files if f.endswith((".py", ".so")))
 
 
 def _first_that_works(run: Callable[..., dict[str, Any]], module: str, candidates: list[str]) -> str | None:

@@ -3,7 +3,11 @@ what it requires in the layer (verify/smoke.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from layerbuild.model.target import Target
 from layerbuild.tree.distributions import Distribution
+from layerbuild.verify.judge import LayerFacts
 from layerbuild.verify.smoke import _weight
 
 
@@ -21,7 +25,7 @@ def _dist(name: str, modules: int, requires: tuple[str, ...] = (), data: int = 0
     )
 
 
-def test_a_distribution_weighs_its_modules_and_those_it_requires_not_its_data_or_extras() -> None:
+def test_a_distribution_weighs_its_modules_and_those_it_requires_not_its_data_or_extras(tmp_path: Path) -> None:
     dists = [
         _dist("pandas", 50, ("numpy>=1.26", "python-dateutil>=2.8; python_version>='3'", "scipy; extra == 'all'")),
         _dist("numpy", 30),
@@ -30,8 +34,9 @@ def test_a_distribution_weighs_its_modules_and_those_it_requires_not_its_data_or
         _dist("scipy", 400),  # only an extra of pandas: not imported with it
         _dist("tzdata", 1, data=600),  # data files do not import
     ]
-    assert _weight("pandas", dists) == 50 + 30 + 5 + 1
-    assert _weight("python_dateutil", dists) == 0  # an unknown (unnormalized) name weighs nothing
-    assert _weight("tzdata", dists) == 1
-    order = sorted(("pandas", "numpy", "six", "tzdata"), key=lambda n: -_weight(n, dists))
+    layer = LayerFacts(tmp_path, (), dists, Target("python3.12", "x86_64"))
+    assert _weight("pandas", layer) == 50 + 30 + 5 + 1
+    assert _weight("python_dateutil", layer) == 0  # an unknown (unnormalized) name weighs nothing
+    assert _weight("tzdata", layer) == 1
+    order = sorted(("pandas", "numpy", "six", "tzdata"), key=lambda n: -_weight(n, layer))
     assert order[0] == "pandas"
