@@ -55,12 +55,12 @@ def evict(root: Path, keep: set[str], limit: int | None = None) -> list[str]:
             continue
         pack, idx = root / name, root / (name[: -len(".pack")] + ".idx")
         try:
-            size = pack.stat().st_size
+            st = pack.stat()
         except OSError:
             continue
         if idx.name in files:
             try:
-                indexed.append((idx.stat().st_mtime, size, name))
+                indexed.append((idx.stat().st_mtime, st.st_size, name))
             except OSError:
                 continue
             continue
@@ -68,11 +68,7 @@ def evict(root: Path, keep: set[str], limit: int | None = None) -> list[str]:
             pid = int(name.split("-")[1])
         except (IndexError, ValueError):
             pid = -1
-        try:
-            old = now - pack.stat().st_mtime > ORPHAN_SECONDS
-        except OSError:
-            continue
-        if old or not (pid > 0 and pid_alive(pid)):
+        if now - st.st_mtime > ORPHAN_SECONDS or not (pid > 0 and pid_alive(pid)):
             pack.unlink(missing_ok=True)
             removed.append(name)
     held = sum(size for _, size, _ in indexed) + sum(_size(root / k) for k in keep)

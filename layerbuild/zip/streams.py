@@ -112,10 +112,6 @@ class StreamCache:
             working.wait(timeout)
         return self.get(key)
 
-    def has(self, key: str) -> bool:
-        with self._lock:
-            return key in self._memory or (self.root is not None and bytes.fromhex(key) in self._known())
-
     def put(self, key: str, stream: bytes, *, remember: bool = True) -> None:
         """Keep `stream` in memory (unless `remember` is false: the writer's own, used once) and in this
         build's pack (kept on disk by `flush`)."""
