@@ -59,15 +59,11 @@ def _stamp_matches(stamp_file: Path, path: Path, sha256: str) -> bool:
 def _write_stamp(stamp_file: Path, path: Path, sha256: str) -> None:
     """Remember that `path`, as it is now, hashed to `sha256` (an unchanged rebuild then skips hashing
     the 30 MB zip again); written by rename, and a cache that cannot take it only costs the hash."""
+    from layerbuild.util.atomic import keep_cache_text
+
     stamp = file_stamp(path)
-    if stamp is None or _stamp_matches(stamp_file, path, sha256):
-        return
-    tmp = stamp_file.with_name(f".{stamp_file.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(f"{stamp} {sha256}")
-        os.replace(tmp, stamp_file)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    if stamp is not None and not _stamp_matches(stamp_file, path, sha256):
+        keep_cache_text(stamp_file, f"{stamp} {sha256}")
 
 
 def cache_key(parts: dict[str, Any]) -> str:
@@ -140,7 +136,7 @@ class BuildCache:
         the zip, remembers the last few destinations). An unchanged rebuild then writes nothing."""
         import json
 
-        from layerbuild.util.atomic import write_atomic
+        from layerbuild.util.atomic import keep_cache_text, write_atomic
 
         where = str(dest.resolve())
         book = entry.zip_path.parent / "exported"
@@ -155,12 +151,7 @@ class BuildCache:
         write_atomic(dest, lambda tmp: shutil.copyfile(entry.zip_path, tmp))
         known.pop(where, None)
         known[where] = file_stamp(dest)
-        tmp = book.with_name(f".{book.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(dict(list(known.items())[-_EXPORTS_KEPT:])))
-            os.replace(tmp, book)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # only costs a copy next time
+        keep_cache_text(book, json.dumps(dict(list(known.items())[-_EXPORTS_KEPT:])))  # else: a copy next time
 
     def staging(self) -> Path:
         """A private folder for building an entry; pass it to `commit`."""

@@ -89,17 +89,11 @@ def _remembered(key: str) -> tuple[ElfInfo | None] | None:
 
 def _remember(key: str, info: ElfInfo | None) -> None:
     import json
-    import os
     from dataclasses import asdict
 
-    entry = _entry(key)
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(asdict(info) if info else None), encoding="utf-8")
-        os.replace(tmp, entry)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs parsing next time
+    from layerbuild.util.atomic import keep_cache_text
+
+    keep_cache_text(_entry(key), json.dumps(asdict(info) if info else None))
 
 
 def _parse_elf(data: bytes) -> ElfInfo | None:

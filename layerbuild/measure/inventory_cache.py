@@ -9,7 +9,6 @@ An entry of another format or that does not read back is measured again and repl
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -80,11 +79,7 @@ def inventory_of_known_zip(path: Path, sha256: str) -> Inventory:
     from layerbuild.measure.inventory import inventory_of_zip
 
     inv = inventory_of_zip(path)
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(_to_json(inv), encoding="utf-8")
-        os.replace(tmp, entry)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs measuring next time
+    from layerbuild.util.atomic import keep_cache_text
+
+    keep_cache_text(entry, _to_json(inv))
     return replace(inv, root=str(path))

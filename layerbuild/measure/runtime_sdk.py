@@ -78,7 +78,6 @@ def shadow_warnings(layer: dict[str, str | None], target: Target, memo: Path | N
     whose layer and target never change, that keeps the lines (parsing the SDK's requirements imports
     packaging: 25 ms of an unchanged rebuild)."""
     import json
-    import os
 
     if memo is not None:
         try:
@@ -93,10 +92,7 @@ def shadow_warnings(layer: dict[str, str | None], target: Target, memo: Path | N
         for s in shadowed(layer, target)
     ]
     if memo is not None:
-        tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(lines))
-            os.replace(tmp, memo)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # only costs the parse next time
+        from layerbuild.util.atomic import keep_cache_text
+
+        keep_cache_text(memo, json.dumps(lines))
     return lines

@@ -34,6 +34,21 @@ def write_atomic(dest: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
+def keep_cache_text(path: Path, text: str) -> None:
+    """Write a cache file by rename (its folder made if missing), complete or absent to a reader; a cache
+    that cannot be written only costs recomputing it next time, so an OSError is swallowed."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 def _sweep_dead_temps(dest: Path) -> None:
     """Remove `.NAME.PID.tmp` files beside `dest` left by a killed process (SIGKILL runs no cleanup)."""
     from layerbuild.util.cachedir import pid_alive

@@ -172,10 +172,6 @@ class ImportReuse:
             self.shared.put_small("imports", {entry.name: json.dumps(record).encode()})
 
     def _write(self, entry: Path, text: str) -> None:
-        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, entry)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a cache that cannot be written only costs the import next time
+        from layerbuild.util.atomic import keep_cache_text
+
+        keep_cache_text(entry, text)
