@@ -238,14 +238,9 @@ def store(key: str, lock: Lock) -> None:
     }
     sealed = json.loads(_seal(json.dumps(body), key))
     text = json.dumps({"format": _FORMAT, "created": time.time(), "lock": sealed}, sort_keys=True)
-    dest = _entry(key)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, dest)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    from layerbuild.util.atomic import keep_cache_text
+
+    keep_cache_text(_entry(key), text)
 
 
 def lock_for_build(reqs: RequirementsInput, target: Target, *, ttl: int, refresh: bool = False) -> Lock:
