@@ -114,3 +114,18 @@ def test_distributions_moved_aside_leave_the_tree_as_a_removal_would_and_arrive_
         assert (dest / r.path).is_file(), r.path
     assert (dest / "beta" / "__init__.py").read_text() == "B = 2\n"
     assert (dest / "shared" / "b.py").read_text() == "b = 2\n"
+
+
+def test_removing_every_file_of_a_folder_prunes_it_and_its_emptied_parents_only(tmp_path):
+    root = tmp_path / "tree"
+    for rel in ("pkg/a/b/one.py", "pkg/a/b/two.py", "pkg/a/c/three.py", "pkg/keep.py", "pkg/a/b/dir/x.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x = 1\n")
+    from layerbuild.tree.remove import remove_files
+
+    done = remove_files(
+        root, ["pkg/a/b/one.py", "pkg/a/b/two.py", "pkg/a/b/dir/x.py", "pkg/a/c/three.py", "gone.py", "pkg/a"], "r", "d"
+    )
+    assert sorted(r.path for r in done) == ["pkg/a/b/dir/x.py", "pkg/a/b/one.py", "pkg/a/b/two.py", "pkg/a/c/three.py"]
+    assert all(r.bytes == 6 for r in done)  # each file's size, read before it went
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == ["pkg", "pkg/keep.py"]
