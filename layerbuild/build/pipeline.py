@@ -90,6 +90,7 @@ def assemble(context: BuildContext) -> BuildRecord:
         overlap.close(failed=True)  # a failed check or a signal: stop and wait for the threads, then go on
         raise
     overlap.close(failed=False)
+    tree.digests.save()
     # The work folder becomes the cache entry: zip and record only. The tree leaves it now and is deleted
     # while the inventory and the report are written (util/trash.py).
     from layerbuild.util.trash import remove_soon

@@ -45,9 +45,12 @@ def install(context: BuildContext) -> TreeIndex:
     """Install the lock into the staging folder, then index it: the build's one walk of the tree."""
     with step(f"Installing {len(context.lock.pins)} packages ({context.installer.name})"):
         context.installer.install(context.lock, context.target, context.tree_dir)
+    from layerbuild.tree.digests import FileDigests
     from layerbuild.tree.index import TreeIndex
+    from layerbuild.util.cachedir import cache_root
 
-    return TreeIndex.of(context.tree_dir)
+    # File digests remembered across builds: a rebuild reads and hashes only the files that are new
+    return TreeIndex.of(context.tree_dir, FileDigests(cache_root() / "digests" / "files"))
 
 
 def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
@@ -202,7 +205,9 @@ def compress_ahead(tree: TreeIndex, context: BuildContext) -> Callable[[], int]:
                 except OSError:
                     pass
             try:
-                done.append(precompress(order, overlap.streams, context.options.compression, stop=stop))
+                done.append(
+                    precompress(order, overlap.streams, context.options.compression, stop=stop, digests=tree.digests)
+                )
             except BaseException as exc:  # noqa: BLE001 - raised again in the stage's thread, below
                 done.append(exc)
 
@@ -237,6 +242,7 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
                 compression=context.options.compression,
                 streams=overlap.streams,
                 cancelled=overlap.cancelled,
+                digests=tree.digests,
             )
         return ZipResult(path, sha256_file(path))
 

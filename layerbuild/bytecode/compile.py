@@ -137,7 +137,7 @@ def add_bytecode(
         return _pyc_path(src, sourceless, target)
 
     before = tree.unzipped_bytes() if requested == "auto" else 0  # what the layer unzips to without .pyc
-    cache = _pyc_cache(compiler, version, sourceless, shared)
+    cache = _pyc_cache(compiler, version, sourceless, shared, tree)
     todo = cache.fill(root, sources, pyc_of) if cache else sources
     reused = f", {len(sources) - len(todo)} of {len(sources)} from the cache" if cache else ""
     with step(f"Compiling bytecode ({mode}, Python {version}{reused})"):
@@ -194,13 +194,15 @@ def _drop_pyc(root: Path, pycs: list[str]) -> None:
         (root / rel).unlink(missing_ok=True)
 
 
-def _pyc_cache(compiler: Compiler, version: str, sourceless: bool, shared: SharedStore | None) -> PycCache | None:
+def _pyc_cache(
+    compiler: Compiler, version: str, sourceless: bool, shared: SharedStore | None, tree: TreeIndex
+) -> PycCache | None:
     """A .pyc cache for this machine's interpreters (the container's output is not kept)."""
     if not isinstance(compiler, LocalCompiler):
         return None
     from layerbuild.util.cachedir import cache_root
 
-    return PycCache(cache_root() / "pyc", str(compiler.python), version, sourceless, shared)
+    return PycCache(cache_root() / "pyc", str(compiler.python), version, sourceless, shared, tree.digests.sha256)
 
 
 def _pyc_path(src: str, sourceless: bool, target: Target) -> str:

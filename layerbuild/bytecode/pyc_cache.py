@@ -1,6 +1,7 @@
 """Remember compiled .pyc per source file, so a rebuild after a lock change compiles only new sources.
 
-A .pyc is a function of the source bytes, its path under /opt/python (compiled into co_filename),
+A .pyc is a function of the source bytes (their sha256: tree/digests.py remembers it by file identity,
+so an unchanged source is not read again), its path under /opt/python (compiled into co_filename),
 the layout (beside the source or sourceless) and the compiling interpreter: that is the key. Entries
 are written by rename (complete or absent) and linked into the tree (nothing writes into a tree file
 after this stage), with a copy where linking is not possible. Only the local compiler's output is
@@ -19,17 +20,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from layerbuild.tree.digests import sha256_of
+
 if TYPE_CHECKING:
     from layerbuild.aws.shared_cache import SharedStore
 
-_FORMAT = b"layerbuild-pyc-1"
+_FORMAT = b"layerbuild-pyc-2"
 
 
 class PycCache:
     def __init__(
-        self, root: Path, interpreter: str, version: str, sourceless: bool, shared: SharedStore | None = None
+        self,
+        root: Path,
+        interpreter: str,
+        version: str,
+        sourceless: bool,
+        shared: SharedStore | None = None,
+        sha256: Callable[[str], bytes] | None = None,
     ) -> None:
         self.root = root
+        self._sha256 = sha256 or sha256_of
+        self._entries: dict[str, Path | None] = {}  # source path -> entry: made by `fill`, used by `store`
         self.shared = shared
         self._groups: dict[str, dict[str, Path]] = {}  # what `fill` saw, for `store` (pyc_shared.py)
         self.salt = b"\0".join(
@@ -37,16 +48,21 @@ class PycCache:
         )
 
     def _entry(self, tree: Path, src: str) -> Path | None:
+        path = os.path.join(tree, src)
+        if path in self._entries:
+            return self._entries[path]
         try:
-            data = (tree / src).read_bytes()
+            digest = self._sha256(path)
         except OSError:
             return None
-        key = hashlib.sha256(self.salt + b"\0" + src.encode() + b"\0" + data).hexdigest()
-        return self.root / key[:2] / key
+        key = hashlib.sha256(self.salt + b"\0" + src.encode() + b"\0" + digest).hexdigest()
+        entry = self._entries[path] = self.root / key[:2] / key
+        return entry
 
     def fill(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> list[str]:
         """Put every cached .pyc in place; returns the sources still to compile."""
         missing = []
+        self._entries = {}  # the sources as they are now (store, after the compile, asks for the same ones)
         entries = {src: self._entry(tree, src) for src in sources}
         if self.shared is not None:
             from layerbuild.bytecode import pyc_shared

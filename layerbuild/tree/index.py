@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from layerbuild.model.removals import Removal, Removals
+from layerbuild.tree.digests import FileDigests
 from layerbuild.tree.distributions import (
     Distribution,
     decode_text,
@@ -55,8 +56,11 @@ class TreeIndex:
         left_out: Iterable[str],
         dists: Iterable[Distribution],
         rows: dict[str, list[list[str]] | None],
+        digests: FileDigests | None = None,
     ) -> None:
         self.root = root
+        # content digests by file identity (tree/digests.py): RECORD rows, .pyc keys, checks, zip streams
+        self.digests = digests if digests is not None else FileDigests()
         self._files = {f.arcname: f for f in files}
         self.left_out = tuple(left_out)  # links leading out of the tree: never packaged
         self._dists = {d.dist_info: d for d in dists}
@@ -66,8 +70,9 @@ class TreeIndex:
         self.removed_distributions: list[Distribution] = []  # as they were when removed
 
     @classmethod
-    def of(cls, root: Path) -> TreeIndex:
-        """Walk `root` and read its distributions: the one walk and the one read of a build."""
+    def of(cls, root: Path, digests: FileDigests | None = None) -> TreeIndex:
+        """Walk `root` and read its distributions: the one walk and the one read of a build. `digests`:
+        remembered across builds (a build's, under the cache folder), else for this index only."""
         found = walk(root)
         dists: list[Distribution] = []
         rows: dict[str, list[list[str]] | None] = {}
@@ -82,7 +87,7 @@ class TreeIndex:
                 rows[name] = None if record is None else parse_rows(decode_text(record, "strict"))
             except UnicodeDecodeError:
                 rows[name] = None
-        return cls(root, found.files, found.links_out, dists, rows)
+        return cls(root, found.files, found.links_out, dists, rows, digests)
 
     # --- what the tree holds -------------------------------------------------------------------
 
@@ -222,7 +227,7 @@ class TreeIndex:
         rows = self._rows.get(dist.dist_info)
         if rows is None:
             return  # no RECORD (or not ours to parse): nothing to keep in step
-        rows = rewrite_rows(self.root, rows, remove, refresh, add)
+        rows = rewrite_rows(self.root, rows, remove, refresh, add, self.digests.sha256)
         record = f"{dist.dist_info}/RECORD"
         write_record(self.root / record, rows)
         self._rows[dist.dist_info] = rows

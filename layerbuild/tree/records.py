@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -26,11 +26,15 @@ def replace_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def record_hash(path: Path) -> tuple[str, str]:
-    """(`sha256=<urlsafe b64>`, size) as RECORD writes them."""
-    data = path.read_bytes()
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"sha256={digest}", str(len(data))
+def record_hash(path: Path, sha256: Callable[[str], bytes] | None = None) -> tuple[str, str]:
+    """(`sha256=<urlsafe b64>`, size) as RECORD writes them; `sha256`: a remembered digest of a path
+    (tree/digests.py) instead of reading the file."""
+    if sha256 is None:
+        data = path.read_bytes()
+        digest, size = hashlib.sha256(data).digest(), len(data)
+    else:
+        digest, size = sha256(str(path)), os.stat(path).st_size
+    return f"sha256={base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}", str(size)
 
 
 def parse_rows(text: str) -> list[list[str]]:
@@ -39,7 +43,12 @@ def parse_rows(text: str) -> list[list[str]]:
 
 
 def rewrite_rows(
-    tree: Path, rows: Iterable[list[str]], remove: set[str], refresh: set[str], add: Iterable[str]
+    tree: Path,
+    rows: Iterable[list[str]],
+    remove: set[str],
+    refresh: set[str],
+    add: Iterable[str],
+    sha256: Callable[[str], bytes] | None = None,
 ) -> list[list[str]]:
     """`rows` without those of `remove`, with fresh hashes for `refresh`, and rows for `add` (sorted)."""
     out = []
@@ -49,12 +58,12 @@ def rewrite_rows(
         if path in remove:
             continue
         if path in refresh and (tree / path).is_file():
-            row = [path, *record_hash(tree / path)]
+            row = [path, *record_hash(tree / path, sha256)]
         out.append(row)
         seen.add(path)
     for path in sorted(set(add) - seen):
         if (tree / path).is_file():
-            out.append([path, *record_hash(tree / path)])
+            out.append([path, *record_hash(tree / path, sha256)])
     return out
 
 

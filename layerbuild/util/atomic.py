@@ -37,10 +37,15 @@ def write_atomic(dest: Path, write: Callable[[Path], object]) -> None:
 def keep_cache_text(path: Path, text: str) -> None:
     """Write a cache file by rename (its folder made if missing), complete or absent to a reader; a cache
     that cannot be written only costs recomputing it next time, so an OSError is swallowed."""
+    keep_cache_bytes(path, text.encode("utf-8"))
+
+
+def keep_cache_bytes(path: Path, data: bytes) -> None:
+    """keep_cache_text for bytes."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
         try:

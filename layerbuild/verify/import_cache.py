@@ -6,7 +6,7 @@ distribution alone but on what that import actually read, as the child reported 
 - every file it opened, every module file it loaded and every file mapped into the process (shared
   libraries the dynamic linker loaded) under the layer or the runtime-provided folder: the check is valid
   while each distribution owning one of them has the same content (a sha256 over its files' paths and
-  bytes, so a slimmed-away file, a new .pyc or a changed byte all count);
+  digests, tree/digests.py, so a slimmed-away file, a new .pyc or a changed byte all count);
 - the top-level names it asked for and no finder found (`try: import simplejson`): valid while the same
   distributions (none, usually) provide that name, so adding a package that provides it checks again;
 - whether code other than the import system listed a path folder (importlib.metadata enumerating every
@@ -43,15 +43,11 @@ _FORMAT = "layerbuild-import-check-1"
 Owner = tuple[int, str]  # (0: the layer, 1: the runtime-provided folder; distribution name, "" unowned)
 
 
-def _file_hash(path: str) -> str:
-    h = hashlib.sha256()
+def _file_hash(sha256: Callable[[str], bytes], path: str) -> str:
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        return sha256(path).hex()
     except OSError:
         return "missing"
-    return h.hexdigest()
 
 
 def _top_name(rel: str) -> str | None:
@@ -86,6 +82,7 @@ class ImportReuse:
         self._files: dict[Owner, list[tuple[str, str]]] = defaultdict(list)
         self._tops: dict[str, set[Owner]] = defaultdict(set)
         self._owner_of: list[Callable[[str], str]] = [tree.owner_of]
+        self._sha256 = tree.digests.sha256  # remembered by file identity: unchanged files are not read
         for f in tree.files():
             self._add((0, tree.owner_of(f.arcname)), f.arcname, f.path)
         if runtime is not None:
@@ -113,7 +110,7 @@ class ImportReuse:
     def _digest(self, owner: Owner) -> str:
         h = hashlib.sha256()
         for rel, path in sorted(self._files.get(owner, ())):
-            h.update(f"{rel}\0{_file_hash(path)}\0".encode())
+            h.update(f"{rel}\0{_file_hash(self._sha256, path)}\0".encode())
         return h.hexdigest()
 
     def _hash(self, owner: Owner) -> str:
