@@ -10,6 +10,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ELF_MAGIC = b"\x7fELF"
 # e_machine names from pyelftools -> the machine names of wheel tags and targets.
@@ -72,19 +73,20 @@ def _remembered(key: str) -> tuple[ElfInfo | None] | None:
 
     try:
         data = json.loads(_entry(key).read_text(encoding="utf-8"))
-        if data is None:
-            return (None,)
-        glibc = data["glibc_needed"]
-        return (
-            ElfInfo(
-                str(data["machine"]),
-                (int(glibc[0]), int(glibc[1])) if glibc else None,
-                tuple(str(n) for n in data["needed"]),
-                tuple(str(r) for r in data["runpath"]),
-            ),
-        )
+        return (None if data is None else _info_from(data),)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
+
+
+def _info_from(data: dict[str, Any]) -> ElfInfo:
+    """An ElfInfo from its JSON (asdict); KeyError, TypeError, ValueError or IndexError when malformed."""
+    glibc = data["glibc_needed"]
+    return ElfInfo(
+        str(data["machine"]),
+        (int(glibc[0]), int(glibc[1])) if glibc else None,
+        tuple(str(n) for n in data["needed"]),
+        tuple(str(r) for r in data["runpath"]),
+    )
 
 
 def _remember(key: str, info: ElfInfo | None) -> None:
@@ -94,6 +96,76 @@ def _remember(key: str, info: ElfInfo | None) -> None:
     from layerbuild.util.atomic import keep_cache_text
 
     keep_cache_text(_entry(key), json.dumps(asdict(info) if info else None))
+
+
+_BINARY_FORMAT = "layerbuild-binary-1"
+BINARY_MEMO_ENTRIES = 20_000  # files whose facts the memo keeps (a medium layer has ~700 candidates)
+
+
+class BinaryMemo:
+    """What the native check learnt of a file's content, by its sha256: (the kind of its head, its
+    ElfInfo). A build knows each file's digest without reading it (tree/digests.py), so a rebuild reads
+    no binary it checked before. One file under the cache folder's `elf/`, read once and written once
+    by rename (`save`), this check's files first, at most BINARY_MEMO_ENTRIES."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        if path is None:
+            from layerbuild.util.cachedir import cache_root
+
+            path = cache_root() / "elf" / "binaries.json"
+        self.path = path
+        self._known: dict[str, Any] | None = None
+        self._used: dict[str, Any] = {}
+        self._new = False
+
+    def _load(self) -> dict[str, Any]:
+        if self._known is None:
+            import json
+
+            from layerbuild import __version__
+
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                ok = isinstance(data, dict) and data.get("format") == [_BINARY_FORMAT, __version__]
+                self._known = data["files"] if ok and isinstance(data.get("files"), dict) else {}
+            except (OSError, ValueError):
+                self._known = {}
+        return self._known
+
+    def get(self, digest: bytes) -> tuple[str | None, ElfInfo | None] | None:
+        key = digest.hex()
+        found = self._used.get(key) or self._load().get(key)
+        if found is None:
+            return None
+        try:
+            kind, elf = found
+            result = (None if kind is None else str(kind), None if elf is None else _info_from(elf))
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+        self._used[key] = found
+        return result
+
+    def put(self, digest: bytes, kind: str | None, info: ElfInfo | None) -> None:
+        from dataclasses import asdict
+
+        self._used[digest.hex()] = [kind, asdict(info) if info else None]
+        self._new = True
+
+    def save(self) -> None:
+        """Best effort: a memo that cannot be written only costs reading the files next time."""
+        if not self._new:
+            return
+        import json
+
+        from layerbuild import __version__
+        from layerbuild.util.atomic import keep_cache_text
+
+        files = dict(self._used)
+        for key, value in self._load().items():
+            if len(files) >= BINARY_MEMO_ENTRIES:
+                break
+            files.setdefault(key, value)
+        keep_cache_text(self.path, json.dumps({"format": [_BINARY_FORMAT, __version__], "files": files}))
 
 
 def _parse_elf(data: bytes) -> ElfInfo | None:

@@ -15,14 +15,14 @@ opencv-python -> opencv-python-headless) names that alternative in both.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from layerbuild.audit.findings import Finding, finding
 from layerbuild.errors import InputError
 from layerbuild.facts.base_libraries import provided_libraries
-from layerbuild.measure.elf import is_elf, read_elf
+from layerbuild.measure.elf import BinaryMemo, ElfInfo, is_elf, read_elf
 from layerbuild.model.target import Target
 
 # Files that are never binaries worth sniffing: skipping them keeps a 10,000-file layer fast.
@@ -112,11 +112,14 @@ def verify_native(
     shipped: Iterable[str] = (),
     extra_provided: Iterable[str] = (),
     owner: dict[str, str] | None = None,
+    digest_of: Callable[[str], bytes] | None = None,
 ) -> list[Finding]:
     """Findings (LB301-LB304) for the binaries among `names`.
 
     `shipped`: other file names the function will see (its layers' files): a library there is found.
     `extra_provided`: sonames the user says the runtime has. `owner`: path -> distribution, for messages.
+    `digest_of`: a name's content sha256 known without reading it (a build's tree/digests.py): what was
+    learnt of that content before is not read again (measure/elf.remembered_binary).
     """
     names = list(names)
     owner = owner or {}
@@ -125,9 +128,9 @@ def verify_native(
     if target is not None:
         available |= provided_libraries(target.os, target.python_version)
     findings: list[Finding] = []
+    memo = BinaryMemo() if digest_of is not None else None
     for name in _candidates(names):
-        head = files.read(name, HEAD_BYTES)
-        kind = binary_kind(name, head)
+        kind, info = _kind_and_elf(files, name, digest_of, memo)
         if kind is None:
             continue
         package = owner.get(name)
@@ -149,7 +152,6 @@ def verify_native(
                 )
             )
             continue
-        info = read_elf(files.read(name))
         if info is None:
             continue
         if target is not None and info.machine != target.machine:
@@ -184,7 +186,34 @@ def verify_native(
                         package=package,
                     )
                 )
+    if memo is not None:
+        memo.save()
     return findings
+
+
+def _kind_and_elf(
+    files: PackageFiles, name: str, digest_of: Callable[[str], bytes] | None, memo: BinaryMemo | None
+) -> tuple[str | None, ElfInfo | None]:
+    """binary_kind of a file and, for an ELF file, what read_elf finds; remembered by digest when known."""
+    digest = None
+    if digest_of is not None and memo is not None:
+        try:
+            digest = digest_of(name)
+        except OSError:
+            digest = None
+    known = memo.get(digest) if memo is not None and digest is not None else None
+    if known is not None:
+        head_kind, info = known
+    else:
+        head = files.read(name, HEAD_BYTES)
+        # the fat magic's kind depends on the name (binary_kind): remembered as the head's, judged here
+        head_kind = "fat" if head[:4] == _FAT_MAGIC else binary_kind(name, head)
+        info = read_elf(files.read(name)) if head_kind == "elf" else None
+        if memo is not None and digest is not None:
+            memo.put(digest, head_kind, info)
+    if head_kind == "fat":
+        return binary_kind(name, _FAT_MAGIC), None
+    return head_kind, info
 
 
 def alternative(package: str | None) -> str:

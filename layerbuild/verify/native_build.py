@@ -6,6 +6,7 @@ settings of `[tool.layerbuild.audit]`, and fails on what the audit calls an erro
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ def check_build_tree(
     settings = settings_from({}, table or None, config_path)
     owner_of = tree.owner_of
     rels = [f.arcname for f in tree.files() if not f.link]
+    root = os.path.join(tree.root, "")
+
+    def digest_of(name: str) -> bytes:
+        return tree.digests.sha256(root + name.removeprefix("python/"))
+
     with PackageFiles(tree.root, prefix="python/") as files:
         found = verify_native(
             files,
@@ -37,6 +43,7 @@ def check_build_tree(
             target,
             extra_provided=settings.provided_libraries,
             owner={f"python/{r}": o for r in rels if (o := owner_of(r))},
+            digest_of=digest_of,
         )
     overrides = dict(settings.severity)
     return [replace(f, severity=overrides.get(f.rule, f.severity)) for f in found if f.rule not in settings.ignore]

@@ -162,3 +162,43 @@ def test_verification_works_on_a_folder(tmp_path):
     (root / "linked.so").symlink_to(SO_NAME)  # a symlink is checked once, through its target
     found = verify_package(tmp_path / "layer", Target("python3.11", "x86_64"))
     assert [(f.rule, f.file) for f in found] == [("LB302", f"python/flags/{SO_NAME}")]
+
+
+def test_the_build_check_reads_no_binary_it_checked_before_and_finds_the_same(tmp_path, cache_dir, monkeypatch):
+    """A rebuild's native check answers from what it learnt of each file's content (measure/elf.BinaryMemo),
+    its digest remembered by identity (tree/digests.py): no binary is opened, the findings are the same."""
+    from layerbuild.tree.digests import FileDigests
+    from layerbuild.tree.index import TreeIndex
+    from layerbuild.verify import native
+    from layerbuild.verify.native_build import check_build_tree
+
+    so = compile_so(tmp_path, SO_NAME, FCNTL64_SOURCE)
+    tree = tmp_path / "tree"
+    (tree / "flags").mkdir(parents=True)
+    (tree / "flags" / "__init__.py").write_text("")
+    (tree / "flags" / SO_NAME).write_bytes(so.read_bytes())
+    (tree / "flags" / "arm.so").write_bytes(aarch64_elf())
+    (tree / "flags" / "data.bin").write_bytes(b"not a binary" * 10)
+    target = Target("python3.11", "x86_64")
+    memo = tmp_path / "digests"
+
+    def check() -> tuple[list[tuple[str, str | None]], int]:
+        opened: list[str] = []
+        real = native.PackageFiles.read
+        monkeypatch.setattr(
+            native.PackageFiles, "read", lambda self, n, limit=None: opened.append(n) or real(self, n, limit)
+        )
+        digests = FileDigests(memo)
+        found = check_build_tree(TreeIndex.of(tree, digests), target)
+        digests.save()
+        monkeypatch.undo()
+        return sorted((f.rule, f.file) for f in found), len(opened)
+
+    cold, cold_reads = check()
+    assert cold == [("LB301", "python/flags/arm.so"), ("LB302", f"python/flags/{SO_NAME}")]
+    assert cold_reads > 0
+    assert check() == (cold, 0)
+    (tree / "flags" / "arm.so").unlink()
+    (tree / "flags" / "arm.so").write_bytes(so.read_bytes() + bytes(16))  # new content: read, judged anew
+    again, reads = check()
+    assert again == [("LB302", f"python/flags/{SO_NAME}"), ("LB302", "python/flags/arm.so")] and reads > 0
