@@ -11,6 +11,7 @@ it removes what it matches, guard or not (the import smoke test then says what b
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from layerbuild.facts.known_breakers import KEEP_FILES, NEVER_STRIP
 from layerbuild.facts.slim_rules import PROFILES, rules_for
 from layerbuild.model.removals import Removal, Removals
 from layerbuild.slim.guard import Chosen, import_guard
+from layerbuild.slim.guard_memo import GuardMemo
 from layerbuild.slim.match import Matcher
 from layerbuild.slim.patterns import PathPattern
 from layerbuild.slim.strip import strip_all, strip_tool
@@ -82,7 +84,11 @@ def slim_tree(
                 chosen[path] = (rule.name, dist, word)
             break
 
-    for path, importer in import_guard(tree.root, files, chosen).items():
+    root = os.path.join(tree.root, "")
+    memo = GuardMemo(lambda path: tree.digests.sha256(root + path))  # a rebuild parses only new files
+    rescued = import_guard(tree.root, files, chosen, memo=memo)
+    memo.save()
+    for path, importer in rescued.items():
         kept.append(Kept(path, chosen[path][0], f"imported by {importer}"))
         del chosen[path]
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from layerbuild.slim.guard_memo import GuardMemo
 from layerbuild.slim.match import module_of
 
 # path -> (rule name, distribution, guard word or None when the guard does not apply)
@@ -19,12 +20,19 @@ Chosen = dict[str, tuple[str, str, "str | None"]]
 Read = Callable[[str], bytes]
 
 
-def import_guard(tree: Path | None, files: list[str], chosen: Chosen, read: Read | None = None) -> dict[str, str]:
+def import_guard(
+    tree: Path | None,
+    files: list[str],
+    chosen: Chosen,
+    read: Read | None = None,
+    memo: GuardMemo | None = None,
+) -> dict[str, str]:
     """Files of `chosen` that a kept module imports (directly or through other rescued modules).
 
     Returns {rescued path: the importing file}. Only files of rules that carry a guard word (folder
     rules like tests/ and docs/) are considered; a kept module can only reach them through an import
-    naming that word, so only kept sources containing one of the words are parsed.
+    naming that word, so only kept sources containing one of the words are parsed. `memo`: what earlier
+    builds found in the same files (by content digest), so an unchanged file is not read again.
     """
     removed_modules: dict[str, list[str]] = defaultdict(list)
     words: set[str] = set()
@@ -42,24 +50,37 @@ def import_guard(tree: Path | None, files: list[str], chosen: Chosen, read: Read
     rescued: dict[str, str] = {}
     queue = [f for f in files if f.endswith(".py") and f not in chosen]
     forced: set[str] = set()  # rescued files: parsed whatever words they contain
+    if memo is not None:
+        memo.words(sorted(words))
     while queue:
         path = queue.pop()
-        try:
-            if read is not None:
-                source = read(path)
-            else:
-                assert tree is not None
-                source = (tree / path).read_bytes()
-        except OSError:
+        known = memo.get(path) if memo is not None else None
+        if known is not None and (path in forced and known[1] is None):
+            known = None  # its names were never needed before: read it
+        if known is not None:
+            qualifies, names = known
+        else:
+            try:
+                if read is not None:
+                    source = read(path)
+                else:
+                    assert tree is not None
+                    source = (tree / path).read_bytes()
+            except OSError:
+                continue
+            qualifies = bool(
+                any(w in source for w in raw_words)  # most files never name a guard word (bytes.find is fast)
+                and pattern.search(source)
+                and any(pattern.search(text) for text in _import_texts(source))
+            )
+            needed = qualifies or path in forced
+            names = _imported_names(source, module_of(path) or "", path.endswith("__init__.py")) if needed else None
+            if memo is not None:
+                memo.put(path, qualifies, names)
+        if not qualifies and path not in forced:
             continue
-        if path not in forced and not (
-            any(w in source for w in raw_words)  # most files never name a guard word (bytes.find is fast)
-            and pattern.search(source)
-            and any(pattern.search(text) for text in _import_texts(source))
-        ):
-            continue
-        module = module_of(path) or ""
-        for name in _imported_names(source, module, path.endswith("__init__.py")):
+        assert names is not None
+        for name in names:
             parts = name.split(".")
             for i in range(1, len(parts) + 1):
                 for hit in removed_modules.get(".".join(parts[:i]), ()):
