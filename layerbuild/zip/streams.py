@@ -1,6 +1,8 @@
 """Compressed streams remembered by content, so a file unchanged since an earlier build is not compressed again.
 
-Key: the file's sha256 and the compressor's name (library, its version, level: zip/compressors.py). A
+Key: the file's sha256 (remembered by file identity: tree/digests.py), the CRC-32 of the bytes the
+writer reads (so a wrong remembered digest never finds another file's stream) and the compressor's name
+(library, its version, level: zip/compressors.py). A
 value is the raw deflate stream the writer copies into the zip with the file's CRC and sizes, so a zip
 written from remembered streams is byte-identical to one compressed afresh. Streams live in memory for
 one build (the compress-ahead of build/overlap.py fills them while other stages run) and, when the
@@ -23,7 +25,7 @@ import time
 import zlib
 from pathlib import Path
 
-_FORMAT = b"layerbuild-zip-stream-1"
+_FORMAT = b"layerbuild-zip-stream-2"
 _RECORD = struct.Struct("<32sQII")  # key, offset in the pack, length, crc32 of the stream
 
 
@@ -40,8 +42,9 @@ class StreamCache:
         self._used: set[str] = set()  # packs this build read from or wrote: kept by eviction, their index touched
 
     @staticmethod
-    def key(data_sha256: bytes, compressor: str) -> str:
-        return hashlib.sha256(_FORMAT + b"\0" + compressor.encode() + b"\0" + data_sha256).hexdigest()
+    def key(data_sha256: bytes, crc: int, compressor: str) -> str:
+        parts = (_FORMAT, compressor.encode(), data_sha256, crc.to_bytes(4, "little"))
+        return hashlib.sha256(b"\0".join(parts)).hexdigest()
 
     def _known(self) -> dict[bytes, tuple[str, int, int, int]]:
         """Every flushed pack's index, read once (under the lock)."""
@@ -85,6 +88,11 @@ class StreamCache:
         except OSError:
             return None
         return stream if len(stream) == length and zlib.crc32(stream) == crc else None  # damaged: compress again
+
+    def knows(self, key: str) -> bool:
+        """Whether `key`'s stream is here (in memory or a flushed pack), without reading it."""
+        with self._lock:
+            return key in self._memory or (self.root is not None and bytes.fromhex(key) in self._known())
 
     def claim(self, key: str) -> bool:
         """True when the caller is now the one compressing `key` (then it must `release` it, after its

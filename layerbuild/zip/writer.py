@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerbuild.errors import InputError
+from layerbuild.tree.digests import FileDigests
 from layerbuild.tree.walk import TreeFile, tree_files
 from layerbuild.zip.compressors import Compressor, compressor_for
 from layerbuild.zip.streams import StreamCache
@@ -70,20 +71,52 @@ def zip_date() -> tuple[int, int, int, int, int, int]:
 AHEAD_WAIT = 0.1  # seconds the writer waits for a stream compress-ahead (nice 19) is making; then it makes it
 
 
-def _compress(path: str, compressor: Compressor, streams: StreamCache | None) -> tuple[bytes, bytes, int, int, int]:
-    """(data, deflate stream, crc, size, st_mode) of one file; the mode is read as the file is."""
+def _read(path: str, digests: FileDigests | None) -> tuple[bytes, os.stat_result, bytes, int]:
+    """(data, its fstat, sha256, crc32) of one file; the digest remembered by identity when `digests`
+    (the CRC is of the bytes read, so a stream is looked up for what the file holds now)."""
     with open(path, "rb") as f:
         data = f.read()
-        mode = os.fstat(f.fileno()).st_mode
-    key = StreamCache.key(hashlib.sha256(data).digest(), compressor.name) if streams is not None else ""
+        st = os.fstat(f.fileno())
+    digest = digests.sha256(path, st, data) if digests is not None else hashlib.sha256(data).digest()
+    return data, st, digest, zlib.crc32(data)
+
+
+def _remembered(
+    path: str, compressor: Compressor, streams: StreamCache, digests: FileDigests
+) -> tuple[str, int, int, int] | None:
+    """(stream key, crc, size, st_mode) of a file whose identity and stream are both remembered: it is
+    copied into the zip without being opened (tree/digests.py); None when it must be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    facts = digests.known(st)
+    if facts is None:
+        return None
+    key = StreamCache.key(facts[0], facts[1], compressor.name)
+    return (key, facts[1], st.st_size, st.st_mode) if streams.knows(key) else None
+
+
+def _compress(
+    path: str, compressor: Compressor, streams: StreamCache | None, digests: FileDigests | None = None
+) -> tuple[bytes, bytes, int, int, int]:
+    """(data, deflate stream, crc, size, st_mode) of one file; the mode is read as the file is."""
+    if streams is None:
+        with open(path, "rb") as f:
+            data = f.read()
+            mode = os.fstat(f.fileno()).st_mode
+        STATS.count(compressed=True)
+        return data, compressor.deflate(data), zlib.crc32(data), len(data), mode
+    data, st, digest, crc = _read(path, digests)
+    mode = st.st_mode
+    key = StreamCache.key(digest, crc, compressor.name)
     # compress-ahead may be on it now: wait a little, not for a niced thread the writer's own starve
-    packed = streams.wait_for(key, AHEAD_WAIT) if streams is not None else None
+    packed = streams.wait_for(key, AHEAD_WAIT)
     STATS.count(compressed=packed is None)
     if packed is None:
         packed = compressor.deflate(data)
-        if streams is not None:
-            streams.put(key, packed, remember=False)
-    return data, packed, zlib.crc32(data), len(data), mode
+        streams.put(key, packed, remember=False)
+    return data, packed, crc, len(data), mode
 
 
 def precompress(
@@ -92,6 +125,7 @@ def precompress(
     compression: str = "default",
     *,
     stop: Callable[[], bool] = lambda: False,
+    digests: FileDigests | None = None,
 ) -> int:
     """Compress `paths` into `streams` ahead of the zip (one thread; build/overlap.py) until `stop()`;
     files already there are skipped. Returns how many were compressed."""
@@ -100,12 +134,13 @@ def precompress(
     for path in paths:
         if stop():
             break
+        if digests is not None and _remembered(path, compressor, streams, digests) is not None:
+            continue  # unchanged since a build that compressed it
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data, _, digest, crc = _read(path, digests)
         except OSError:
             continue  # removed since: the writer decides what the zip holds
-        key = StreamCache.key(hashlib.sha256(data).digest(), compressor.name)
+        key = StreamCache.key(digest, crc, compressor.name)
         if not streams.claim(key):
             continue  # known, or being compressed by another thread
         try:
@@ -126,12 +161,14 @@ def write_layer_zip(
     compression: str = "default",
     streams: StreamCache | None = None,
     cancelled: threading.Event | None = None,
+    digests: FileDigests | None = None,
 ) -> Path:
     """Zip every file under `root` into `dest` with `prefix`; returns `dest`.
 
     `files`: the tree's files, sorted, when they are known (a build's `TreeIndex.files()`); else `root`
     is walked. `streams`: compressed streams remembered by content (read and filled). `cancelled`: set
-    by another thread to stop the write (it raises `WriteCancelled` and leaves nothing)."""
+    by another thread to stop the write (it raises `WriteCancelled` and leaves nothing). `digests`: the
+    tree's (tree/digests.py), so an unchanged file's stream is found without hashing it."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     date = zip_date()
@@ -139,17 +176,36 @@ def write_layer_zip(
     if files is None:
         files = tree_files(root)
     try:
+        # A big write buffer: each write or tell that reaches the file lets go of the GIL, and the
+        # compressing threads then keep it for up to a switch interval (5 ms) before the writer goes on.
         with (
-            zipfile.ZipFile(tmp, "w", allowZip64=True) as zf,
+            open(tmp, "w+b", buffering=WRITE_BUFFER) as out,
+            zipfile.ZipFile(out, "w", allowZip64=True) as zf,
             ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool,
         ):
-            entries = _bounded_map(pool, files, compressor, streams)
-            for file, (data, packed, crc, size, mode) in zip(files, entries):
+            known: dict[int, tuple[str, int, int, int]] = {}
+            if streams is not None and digests is not None:
+                for i, file in enumerate(files):
+                    if (found := _remembered(file.path, compressor, streams, digests)) is not None:
+                        known[i] = found
+            rest = [f for i, f in enumerate(files) if i not in known]
+            entries = _bounded_map(pool, rest, compressor, streams, digests)
+            for i, file in enumerate(files):
                 if cancelled is not None and cancelled.is_set():
                     raise WriteCancelled(str(dest))
-                info = zipfile.ZipInfo(prefix + file.arcname, date_time=date)
-                info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
-                info.create_system = 3  # unix, so the modes above are read
+                if i in known:
+                    assert streams is not None
+                    key, crc, size, mode = known[i]
+                    packed = streams.get(key)
+                    if packed is not None and len(packed) < size:
+                        STATS.count(compressed=False)
+                        info = _info(prefix + file.arcname, date, mode)
+                        _write_precompressed(zf, info, packed, crc, size)
+                        continue
+                    data, packed, crc, size, mode = _compress(file.path, compressor, streams, digests)
+                else:
+                    data, packed, crc, size, mode = next(entries)
+                info = _info(prefix + file.arcname, date, mode)
                 if len(packed) < size:
                     _write_precompressed(zf, info, packed, crc, size)
                 else:
@@ -165,10 +221,18 @@ def write_layer_zip(
     return dest
 
 
+def _info(name: str, date: tuple[int, int, int, int, int, int], mode: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=date)
+    info.external_attr = ((0o755 if mode & 0o111 else 0o644) | stat.S_IFREG) << 16
+    info.create_system = 3  # unix, so the modes above are read
+    return info
+
+
 class WriteCancelled(Exception):
     """The zip write was stopped from another thread (a stage running beside it failed)."""
 
 
+WRITE_BUFFER = 8 << 20  # bytes the zip is written in
 BIG_FILE = 2 << 20  # bytes: a file this big is compressed first (numpy's OpenBLAS alone is 23 MB)
 IN_FLIGHT = 96 << 20  # bytes of files being compressed or waiting for their turn in the zip
 
@@ -178,6 +242,7 @@ def _bounded_map(
     files: Sequence[TreeFile],
     compressor: Compressor,
     streams: StreamCache | None,
+    digests: FileDigests | None = None,
     budget: int = IN_FLIGHT,
 ) -> Iterator[tuple[bytes, bytes, int, int, int]]:
     """Each file's `_compress` result, in `files` order, computed on the pool.
@@ -206,7 +271,7 @@ def _bounded_map(
         for i in range(len(files)):
             while submitted < len(order) and (held < budget or i not in pending):
                 j = order[submitted]
-                pending[j] = pool.submit(_compress, files[j].path, compressor, streams)
+                pending[j] = pool.submit(_compress, files[j].path, compressor, streams, digests)
                 held += sizes[j]
                 submitted += 1
             yield pending.pop(i).result()
@@ -226,12 +291,13 @@ def _write_precompressed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, packed: byt
     zip64 = size > zipfile.ZIP64_LIMIT or len(packed) > zipfile.ZIP64_LIMIT
     fp = zf.fp
     assert fp is not None  # open for writing
-    info.header_offset = fp.tell()
+    info.header_offset = zf.start_dir  # where the last entry ended (zipfile keeps it): no tell()
     zf._writecheck(info)  # type: ignore[attr-defined]  # zipfile's own checks (name, sizes, zip64)
     zf._didModify = True  # type: ignore[attr-defined]
-    fp.write(info.FileHeader(zip64))
+    header = info.FileHeader(zip64)
+    fp.write(header)
     fp.write(packed)
-    zf.start_dir = fp.tell()
+    zf.start_dir = info.header_offset + len(header) + len(packed)
     zf.filelist.append(info)
     zf.NameToInfo[info.filename] = info
 

@@ -128,7 +128,7 @@ def test_a_stream_being_compressed_ahead_is_waited_for_not_compressed_twice():
     from layerbuild.zip.streams import StreamCache
 
     streams = StreamCache()
-    key = StreamCache.key(b"\x01" * 32, "test")
+    key = StreamCache.key(b"\x01" * 32, 1, "test")
     assert streams.claim(key)
     assert not streams.claim(key)  # a second thread leaves it to the first
     got: list[bytes | None] = []
@@ -147,7 +147,7 @@ def test_a_claim_released_without_a_stream_leaves_the_work_to_the_writer():
     from layerbuild.zip.streams import StreamCache
 
     streams = StreamCache()
-    key = StreamCache.key(b"\x02" * 32, "test")
+    key = StreamCache.key(b"\x02" * 32, 2, "test")
     assert streams.claim(key)
     streams.release(key)  # compress-ahead was stopped (a failure, a signal)
     assert streams.wait_for(key) is None
@@ -160,6 +160,7 @@ def test_the_writer_waits_for_a_stream_in_progress_only_so_long_then_makes_it(tm
     import hashlib
     import threading
     import time
+    import zlib
 
     from layerbuild.zip.compressors import compressor_for
     from layerbuild.zip.streams import StreamCache
@@ -169,7 +170,8 @@ def test_the_writer_waits_for_a_stream_in_progress_only_so_long_then_makes_it(tm
     tree.mkdir()
     (tree / "big.py").write_text("x = 1\n" * 5000)
     streams = StreamCache()
-    key = StreamCache.key(hashlib.sha256((tree / "big.py").read_bytes()).digest(), compressor_for("default").name)
+    data = (tree / "big.py").read_bytes()
+    key = StreamCache.key(hashlib.sha256(data).digest(), zlib.crc32(data), compressor_for("default").name)
     assert streams.claim(key)  # a compress-ahead that never finishes
     start = time.perf_counter()
     writer = threading.Thread(target=write_layer_zip, args=(tree, tmp_path / "a.zip"), kwargs={"streams": streams})
@@ -179,3 +181,29 @@ def test_the_writer_waits_for_a_stream_in_progress_only_so_long_then_makes_it(tm
     assert time.perf_counter() - start >= AHEAD_WAIT  # it did wait for it first
     write_layer_zip(tree, tmp_path / "b.zip")
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
+
+
+def test_an_unchanged_file_remembered_by_identity_is_copied_without_being_read(tmp_path, monkeypatch):
+    from layerbuild.tree.digests import FileDigests
+
+    root = _tree(tmp_path / "tree")
+    for path in root.rglob("*"):  # sub-second times, as files a build installs have (tree/digests.py)
+        if path.is_file():
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - st.st_mtime_ns % 10**9 + 123_456_789))
+    memo, streams = tmp_path / "digests", tmp_path / "streams"
+    first = FileDigests(memo)
+    write_layer_zip(root, tmp_path / "first.zip", streams=StreamCache(streams), digests=first)
+    first.save()
+    (root / "json" / "changed.py").write_text("changed = True\n")
+    st = (root / "json" / "changed.py").stat()
+    os.utime(root / "json" / "changed.py", ns=(st.st_atime_ns, st.st_mtime_ns - st.st_mtime_ns % 10**9 + 1))
+
+    read: list[str] = []
+    real_read = writer._read
+    monkeypatch.setattr(writer, "_read", lambda path, digests: read.append(path) or real_read(path, digests))
+    again = write_layer_zip(root, tmp_path / "again.zip", streams=StreamCache(streams), digests=FileDigests(memo))
+    monkeypatch.undo()
+    stored = {"blob.bin", "empty.txt"}  # kept stored, not deflated: their bytes are what the zip holds
+    assert sorted(Path(p).name for p in read if Path(p).name not in stored) == ["changed.py"]
+    assert _sha(again) == _sha(write_layer_zip(root, tmp_path / "plain.zip"))
