@@ -10,9 +10,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from layerbuild.build.cache import BuildCache, cache_key
-from layerbuild.build.context import BuildContext, settings_for
+from layerbuild.build.cache import BuildCache, CacheEntry, cache_key
+from layerbuild.build.context import BuildContext, Settings, settings_for
 from layerbuild.build.init_stage import TRACE_FILE, check_function_options, function_digest, trace_and_prune
+from layerbuild.build.layer_checks import refuse_empty_layer, warn_about_limits, warn_about_runtime_sdk
 from layerbuild.build.stages import (
     Stage,
     ZipResult,
@@ -37,8 +38,8 @@ from layerbuild.model.report import BuildSummary, LayerReport, removed_rows
 from layerbuild.model.target import Target
 from layerbuild.report.sidecar import write_report_json
 from layerbuild.resolve.lockfile import install_text
-from layerbuild.resolve.reuse import lock_for_build
 from layerbuild.resolve.runtime_provided import runtime_provided_closure
+from layerbuild.resolve.speculate import lock_or_guess
 from layerbuild.tree import counts
 from layerbuild.util.progress import step, warn
 from layerbuild.zip.compressors import compressor_for
@@ -117,59 +118,6 @@ def assemble(context: BuildContext) -> BuildRecord:
     )
 
 
-def _warn_about_limits(report: LayerReport, max_unzipped: int | None = None) -> None:
-    """A layer Lambda cannot take is still written (it may be split later), but never silently."""
-    from layerbuild.facts.limits import MAX_DIRECT_UPLOAD_ZIPPED_BYTES, MAX_UNZIPPED_BYTES
-    from layerbuild.util.units import human_bytes
-
-    inv = report.inventory
-    limit = MAX_UNZIPPED_BYTES if max_unzipped is None else max_unzipped
-    what = "Lambda's limit of" if max_unzipped is None else "the --max-unzipped budget of"
-    if inv.unzipped_bytes > limit:
-        biggest = ", ".join(f"{d.name} {human_bytes(d.unzipped_bytes)}" for d in inv.distributions[:3])
-        hint = "; --bytecode only is smaller" if report.bytecode_mode == "alongside" else ""
-        warn(
-            f"{report.layer_path} is {human_bytes(inv.unzipped_bytes)} unzipped, over {what} "
-            f"{limit:,} bytes for a function and all its layers (biggest: {biggest}): "
-            f"split it with `layerbuild plan`, or leave packages out{hint}"
-        )
-    elif inv.zip_file_bytes > MAX_DIRECT_UPLOAD_ZIPPED_BYTES:
-        warn(
-            f"{report.layer_path} is {human_bytes(inv.zip_file_bytes)} zipped: publishing it needs an S3 bucket "
-            "(layerbuild publish --s3-bucket)"
-        )
-
-
-def _warn_about_runtime_sdk(report: LayerReport, memo: Path) -> None:
-    """One line per package that replaces, on Lambda's sys.path, a dependency of the runtime's boto3/botocore
-    with a version the SDK does not accept (runtime_sdk.py; the audit reports it as LB403)."""
-    from layerbuild.measure.runtime_sdk import shadow_warnings
-    from layerbuild.model.inventory import UNOWNED
-
-    if report.target is None:
-        return
-    layer = {d.name: d.version for d in report.inventory.distributions if d.name != UNOWNED}
-    for line in shadow_warnings(layer, report.target, memo):
-        warn(line)
-
-
-def _refuse_empty_layer(path: Path, lock: Lock, drop: frozenset[str], target: Target) -> None:
-    """A layer with no package in it is a mistake, never a 22-byte zip and exit 0."""
-    if lock.names() - drop:
-        return
-    where = f"{target.runtime} {target.arch}"
-    if not lock.pins:
-        raise InputError(
-            f"no requirement in {path} applies to {where} (their markers exclude it): "
-            "the layer would be empty; check the markers or the --runtime"
-        )
-    listed = sorted(p.name for p in lock.pins if p.direct) or sorted(lock.names())
-    raise InputError(
-        f"everything {path} lists ({', '.join(listed)}) is provided by the {target.runtime} runtime, "
-        "so the layer would be empty: pass --keep-runtime-packages to ship your own version"
-    )
-
-
 def local_sources_digest(lock: Lock) -> str | None:
     """Digest of the files of every local project the lock installs (`name @ file:///…`): an edit in a
     monorepo's `libs/common` must give a new layer, though the lock's text is the same."""
@@ -221,37 +169,25 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
     name = options.name or default_name(reqs.path, options.package)
     out = output_dir(options.output)
     with step(f"Resolving {reqs.path} for {target.runtime} {target.arch}"):
-        lock = lock_for_build(reqs, target, ttl=options.resolution_ttl_seconds(), refresh=options.refresh)
-    drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
-    _refuse_empty_layer(reqs.path, lock, drop, target)
+        # a guess from uv's cache to build on while the index is asked (resolve/speculate.py)
+        lock, speculation = lock_or_guess(reqs, target, ttl=options.resolution_ttl_seconds(), refresh=options.refresh)
     cache = cache or BuildCache(shared=shared)
-    key = cache_key(
-        {
-            "lock": install_text(lock),
-            "from_source": lock.build_from_source,
-            "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
-            "target": target.slug,
-            "options": options.cache_parts(),
-            "bytecode_python": settings.bytecode_python,
-            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
-            "compressor": compressor_for(options.compression).name,
-            **({"function": digest} if (digest := function_digest(options)) else {}),  # its code and events
-        }
-    )
-    entry = cache.get(key)
-    cached = entry is not None
     from layerbuild.util.trash import sweep_trash
 
     sweep_trash(cache.root / "tmp")  # a staging tree a killed build was still deleting (util/trash.py)
-    if entry is None:
-        from layerbuild.install import installer_for
+    try:
+        entry, cached = _built(lock, reqs.path, settings, cache)
+    except Exception:
+        if speculation is None or (real := speculation.confirm()) is None:
+            raise
+        lock, speculation = real, None  # the guess failed, and it was not the lock: build the real one
+        entry, cached = _built(lock, reqs.path, settings, cache)
+    if speculation is not None and (real := speculation.confirm()) is not None:
+        from layerbuild.util.progress import note
 
-        work = cache.staging()
-        try:
-            record = assemble(BuildContext(settings, lock, drop, installer_for(options), work))
-            entry = cache.commit(key, work, record)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        note("layerbuild: the index has newer versions than uv's cache had: building the layer of those")
+        lock = real
+        entry, cached = _built(lock, reqs.path, settings, cache)
     zip_out = out / layer_zip_name(name, target.runtime, target.arch)
     report_out = out / f"{name}-{target.slug}.report.json"
     here = os.path.abspath(out)
@@ -273,10 +209,41 @@ def build_layer(requirements: str | Path, options: BuildOptions, *, cache: Build
             cached, record.built_in_container, record.imports_verified, (str(reqs.source or reqs.path), reqs.kind)
         ),
     )
-    _warn_about_limits(report, settings.max_unzipped)
-    _warn_about_runtime_sdk(report, entry.zip_path.parent / "sdk-warnings.json")
+    warn_about_limits(report, settings.max_unzipped)
+    warn_about_runtime_sdk(report, entry.zip_path.parent / "sdk-warnings.json")
     write_report_json(report, report_out)
     return BuildResult(zip_out, report_out, lock, cached, report)
+
+
+def _built(lock: Lock, path: Path, settings: Settings, cache: BuildCache) -> tuple[CacheEntry, bool]:
+    """The cache entry of `lock`'s layer, built now unless the cache has it; (entry, whether it had it)."""
+    options, target = settings.options, settings.target
+    drop = frozenset() if options.keep_runtime_packages else runtime_provided_closure(lock, RUNTIME_PROVIDED)
+    refuse_empty_layer(path, lock, drop, target)
+    key = cache_key(
+        {
+            "lock": install_text(lock),
+            "from_source": lock.build_from_source,
+            "local_sources": local_sources_digest(lock),  # a local project's files, not only its path
+            "target": target.slug,
+            "options": options.cache_parts(),
+            "bytecode_python": settings.bytecode_python,
+            "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+            "compressor": compressor_for(options.compression).name,
+            **({"function": digest} if (digest := function_digest(options)) else {}),  # its code and events
+        }
+    )
+    entry = cache.get(key)
+    if entry is not None:
+        return entry, True
+    from layerbuild.install import installer_for
+
+    work = cache.staging()
+    try:
+        record = assemble(BuildContext(settings, lock, drop, installer_for(options), work))
+        return cache.commit(key, work, record), False
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def default_name(requirements: Path, package: str | None = None) -> str:

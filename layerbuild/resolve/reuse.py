@@ -246,20 +246,32 @@ def store(key: str, lock: Lock) -> None:
 def lock_for_build(reqs: RequirementsInput, target: Target, *, ttl: int, refresh: bool = False) -> Lock:
     """The lock a build uses: a lock file as it is; else a resolution of the same input younger than `ttl`
     seconds; else a new one (with `refresh`, always a new one, uv revalidating its cache), remembered."""
-    from dataclasses import replace
-
     from layerbuild.resolve.resolver import lock_requirements
 
     if reqs.all_hashed_pins:  # a lock is read, never resolved: nothing to reuse
         return lock_requirements(reqs, target)
     key = resolution_key(reqs, target)
-    if not refresh:
-        found = load(reqs, target, key, ttl)
-        if found is not None:
-            from layerbuild.util.progress import note
+    found = None if refresh else reused(reqs, target, key, ttl)
+    return found if found is not None else resolve_and_remember(reqs, target, key, ttl=ttl, refresh=refresh)
 
-            note(f"layerbuild: reusing the resolution of {found[1]:.0f} s ago (--refresh resolves again)")
-            return found[0]
+
+def reused(reqs: RequirementsInput, target: Target, key: str, ttl: int) -> Lock | None:
+    """The remembered resolution under `key` when younger than `ttl` seconds (said on stderr), else None."""
+    found = load(reqs, target, key, ttl)
+    if found is None:
+        return None
+    from layerbuild.util.progress import note
+
+    note(f"layerbuild: reusing the resolution of {found[1]:.0f} s ago (--refresh resolves again)")
+    return found[0]
+
+
+def resolve_and_remember(reqs: RequirementsInput, target: Target, key: str, *, ttl: int, refresh: bool) -> Lock:
+    """A new resolution (with `refresh`, uv revalidating its cache), remembered under `key` when `ttl`."""
+    from dataclasses import replace
+
+    from layerbuild.resolve.resolver import lock_requirements
+
     lock = lock_requirements(replace(reqs, refresh=True) if refresh else reqs, target)
     if ttl > 0:
         store(key, lock)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextvars import ContextVar
 from functools import lru_cache
 
 from layerbuild.errors import EnvironmentProblem
@@ -33,8 +34,14 @@ def uv_binary() -> str:
         return found
 
 
+# Set (in one thread's context) to run uv on its cache alone: resolve/speculate.py's guess.
+OFFLINE: ContextVar[bool] = ContextVar("layerbuild_uv_offline", default=False)
+
+
 def uv_environment() -> dict[str, str]:
     env = dict(os.environ)
+    if OFFLINE.get():
+        env["UV_OFFLINE"] = "1"
     for pip_name, uv_name in _PIP_TO_UV.items():
         if pip_name in env and uv_name not in env:
             value = env[pip_name]

@@ -1,6 +1,6 @@
 """A layer Lambda cannot take is never written silently."""
 
-from layerbuild.build.pipeline import _warn_about_limits
+from layerbuild.build.layer_checks import warn_about_limits
 from layerbuild.model.inventory import DistSize, Inventory
 from layerbuild.model.report import LayerReport
 from layerbuild.model.target import Target
@@ -15,17 +15,17 @@ def _report(unzipped: int, zipped: int, bytecode: str = "alongside") -> LayerRep
 
 
 def test_a_layer_over_250_mb_unzipped_is_named_with_its_biggest_packages(capsys):
-    _warn_about_limits(_report(300_000_000, 90_000_000))
+    warn_about_limits(_report(300_000_000, 90_000_000))
     err = capsys.readouterr().err
     assert "dist/x.zip is 300.0 MB unzipped, over Lambda's limit of 262,144,000 bytes" in err
     assert "scipy 300.0 MB" in err and "--bytecode only" in err
 
 
 def test_a_layer_over_50_mib_zipped_is_told_it_needs_s3(capsys):
-    _warn_about_limits(_report(200_000_000, 60_000_000))
+    warn_about_limits(_report(200_000_000, 60_000_000))
     assert "needs an S3 bucket" in capsys.readouterr().err
 
 
 def test_a_layer_within_the_limits_gets_no_warning(capsys):
-    _warn_about_limits(_report(200_000_000, 40_000_000))
+    warn_about_limits(_report(200_000_000, 40_000_000))
     assert capsys.readouterr().err == ""
