@@ -1134,6 +1134,10 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue  # the runtime's boto3 family for the init sandbox, renamed into place whole
         if path.is_relative_to(cache / "imports") and not path.name.startswith("."):
             continue  # a passed import check remembered whole (verify/import_cache.py: temporary file, then rename)
+        if any(path.is_relative_to(cache / memo) for memo in ("digests", "elf", "slim")) and not path.name.startswith(
+            "."
+        ):
+            continue  # what the build learnt of its files (tree/digests.py, BinaryMemo, guard_memo), renamed whole
         if path.is_relative_to(cache / "zip-streams") and path.with_suffix(".idx").is_file():
             continue  # a pack of compressed streams whose index was renamed into place (zip/streams.py)
         if path.is_relative_to(cache / "builds"):

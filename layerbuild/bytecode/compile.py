@@ -17,6 +17,7 @@ that fits Lambda's unzipped limit within it (budget.py). Who compiles: compilers
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,16 +151,20 @@ def add_bytecode(
                 _drop_pyc(root, [pyc_of(s) for s in every if s not in wanted])
         elif todo:
             compiler.compile(root, sourceless=sourceless, files=todo)  # shares balanced over the cores
-        if cache is not None:
-            cache.store(root, todo, pyc_of)
     added, missing, removed = [], [], []
+    base = os.path.join(root, "")
     for src in sources:
         pyc = pyc_of(src)
-        if (root / pyc).is_file():
+        if os.path.isfile(base + pyc):
             added.append((tree.owner_of(src), pyc))
         else:
             missing.append(src)
-    _check_versions(root, [p for _, p in added], target)
+    # What was compiled now is checked before the cache keeps it; what came from the cache was checked
+    # when it was compiled (the cache's key holds the interpreter and its version).
+    fresh = {pyc_of(s) for s in todo} if cache is not None else None
+    _check_versions(root, [p for _, p in added if fresh is None or p in fresh], target)
+    if cache is not None:
+        cache.store(root, todo, pyc_of)
     reason: str | None = None
     left_out: list[str] = []
     if requested == "auto":

@@ -69,20 +69,31 @@ class PycCache:
 
             self._groups = pyc_shared.groups_of(entries)
             pyc_shared.fetch(self.shared, self._groups)
+        made: set[str] = set()  # folders made (or found) for the .pyc: one mkdir each, not one a file
         for src in sources:
             entry = entries[src]
-            if entry is None or not entry.is_file():
+            if entry is None:
                 missing.append(src)
                 continue
-            dest = tree / pyc_of(src)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest = os.path.join(tree, pyc_of(src))
+            folder = os.path.dirname(dest)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
             try:
-                os.link(entry, dest)
-            except OSError:
+                os.link(entry, dest)  # the entry's existence is asked by the link itself
+            except FileNotFoundError:
+                missing.append(src)  # not cached
+            except OSError:  # another file system, or a .pyc already there: never written into, replaced
+                tmp = f"{dest}.{os.getpid()}.tmp"
                 try:
-                    shutil.copyfile(entry, dest)
+                    try:
+                        os.link(entry, tmp)
+                    except OSError:
+                        shutil.copyfile(entry, tmp)
+                    os.replace(tmp, dest)
                 except OSError:  # gone since it was seen (another build cleaned the cache): compile it
-                    dest.unlink(missing_ok=True)
+                    Path(tmp).unlink(missing_ok=True)
                     missing.append(src)
         return missing
 

@@ -12,6 +12,7 @@ failures against it and the build record stores it.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -141,10 +142,17 @@ class TreeIndex:
 
     def add(self, paths: Iterable[str]) -> None:
         """Register files a stage wrote (.pyc); paths that are not regular files are ignored."""
+        base = os.path.join(self.root, "")
         for rel in paths:
-            path = self.root / rel
-            if rel not in self._files and path.is_file():
-                self._files[rel] = TreeFile(rel, str(path), path.stat().st_mode, path.is_symlink())
+            if rel in self._files:
+                continue
+            path = base + rel
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path))
 
     def _whole_tops(self, files: list[str]) -> frozenset[str]:
         """The top-level folders whose every file (in the index: the one walk, kept in step) is in `files`."""

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -26,15 +27,31 @@ def replace_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def record_hash(path: Path, sha256: Callable[[str], bytes] | None = None) -> tuple[str, str]:
+Digest = Callable[[str, os.stat_result], bytes]  # a path and its os.stat -> its sha256 (tree/digests.py)
+
+
+def record_hash(path: Path, sha256: Digest | None = None, st: os.stat_result | None = None) -> tuple[str, str]:
     """(`sha256=<urlsafe b64>`, size) as RECORD writes them; `sha256`: a remembered digest of a path
-    (tree/digests.py) instead of reading the file."""
+    (tree/digests.py) instead of reading the file; `st`: its os.stat when the caller has it."""
     if sha256 is None:
         data = path.read_bytes()
         digest, size = hashlib.sha256(data).digest(), len(data)
     else:
-        digest, size = sha256(str(path)), os.stat(path).st_size
+        st = st if st is not None else os.stat(path)
+        digest, size = sha256(str(path), st), st.st_size
     return f"sha256={base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}", str(size)
+
+
+def _hashed_row(tree: Path, path: str, sha256: Digest | None) -> list[str] | None:
+    """A RECORD row for the regular file `path` (relative to `tree`), None when it is not one."""
+    full = os.path.join(tree, path)
+    try:
+        st = os.stat(full)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return [path, *record_hash(Path(full), sha256, st)]
 
 
 def parse_rows(text: str) -> list[list[str]]:
@@ -48,7 +65,7 @@ def rewrite_rows(
     remove: set[str],
     refresh: set[str],
     add: Iterable[str],
-    sha256: Callable[[str], bytes] | None = None,
+    sha256: Digest | None = None,
 ) -> list[list[str]]:
     """`rows` without those of `remove`, with fresh hashes for `refresh`, and rows for `add` (sorted)."""
     out = []
@@ -57,13 +74,13 @@ def rewrite_rows(
         path = row[0]
         if path in remove:
             continue
-        if path in refresh and (tree / path).is_file():
-            row = [path, *record_hash(tree / path, sha256)]
+        if path in refresh:
+            row = _hashed_row(tree, path, sha256) or row
         out.append(row)
         seen.add(path)
     for path in sorted(set(add) - seen):
-        if (tree / path).is_file():
-            out.append([path, *record_hash(tree / path, sha256)])
+        if (fresh := _hashed_row(tree, path, sha256)) is not None:
+            out.append(fresh)
     return out
 
 

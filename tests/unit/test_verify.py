@@ -185,13 +185,13 @@ def test_the_build_check_reads_no_binary_it_checked_before_and_finds_the_same(tm
     def check() -> tuple[list[tuple[str, str | None]], int]:
         opened: list[str] = []
         real = native.PackageFiles.read
-        monkeypatch.setattr(
-            native.PackageFiles, "read", lambda self, n, limit=None: opened.append(n) or real(self, n, limit)
-        )
-        digests = FileDigests(memo)
-        found = check_build_tree(TreeIndex.of(tree, digests), target)
-        digests.save()
-        monkeypatch.undo()
+        with monkeypatch.context() as patch:  # only this patch: cache_dir's variable stays set
+            patch.setattr(
+                native.PackageFiles, "read", lambda self, n, limit=None: opened.append(n) or real(self, n, limit)
+            )
+            digests = FileDigests(memo)
+            found = check_build_tree(TreeIndex.of(tree, digests), target)
+            digests.save()
         return sorted((f.rule, f.file) for f in found), len(opened)
 
     cold, cold_reads = check()

@@ -201,9 +201,9 @@ def test_an_unchanged_file_remembered_by_identity_is_copied_without_being_read(t
 
     read: list[str] = []
     real_read = writer._read
-    monkeypatch.setattr(writer, "_read", lambda path, digests: read.append(path) or real_read(path, digests))
-    again = write_layer_zip(root, tmp_path / "again.zip", streams=StreamCache(streams), digests=FileDigests(memo))
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(writer, "_read", lambda path, digests: read.append(path) or real_read(path, digests))
+        again = write_layer_zip(root, tmp_path / "again.zip", streams=StreamCache(streams), digests=FileDigests(memo))
     stored = {"blob.bin", "empty.txt"}  # kept stored, not deflated: their bytes are what the zip holds
     assert sorted(Path(p).name for p in read if Path(p).name not in stored) == ["changed.py"]
     assert _sha(again) == _sha(write_layer_zip(root, tmp_path / "plain.zip"))
