@@ -18,6 +18,7 @@ folder is kept within a size, least recently used packs first (stream_eviction.p
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import struct
 import threading
@@ -36,6 +37,7 @@ class StreamCache:
         self._lock = threading.Lock()
         self._index: dict[bytes, tuple[str, int, int, int]] | None = None  # key -> (pack, offset, length, crc)
         self._fds: dict[str, int] = {}
+        self._maps: dict[str, mmap.mmap | None] = {}  # packs read from, mapped
         self._pack: tuple[str, int] | None = None  # this build's pack being appended to: (name, fd)
         self._pending: list[bytes] = []  # its index records
         self._working: dict[str, threading.Event] = {}  # keys a thread is compressing (claim)
@@ -69,6 +71,15 @@ class StreamCache:
             fd = self._fds[pack] = os.open(self.root / pack, os.O_RDONLY)
         return fd
 
+    def _map(self, pack: str, fd: int) -> mmap.mmap | None:
+        """The pack mapped (read-only), or None when it cannot be (empty, or no mmap here)."""
+        if pack not in self._maps:
+            try:
+                self._maps[pack] = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                self._maps[pack] = None
+        return self._maps[pack]
+
     def get(self, key: str) -> bytes | None:
         with self._lock:
             found = self._memory.get(key)
@@ -83,9 +94,15 @@ class StreamCache:
             except OSError:
                 return None
             self._used.add(pack)
+            mapped = self._map(pack, fd)
         try:
-            stream = os.pread(fd, length, offset)
-        except OSError:
+            # From the mapped pack: a copy under the GIL, where a pread lets it go, and the writer,
+            # one thread among the checks', then waits a switch interval to have it back.
+            if mapped is not None and offset + length <= len(mapped):
+                stream = mapped[offset : offset + length]
+            else:
+                stream = os.pread(fd, length, offset)
+        except (OSError, ValueError):
             return None
         return stream if len(stream) == length and zlib.crc32(stream) == crc else None  # damaged: compress again
 
@@ -150,6 +167,10 @@ class StreamCache:
         """Keep this build's new streams: write the pack's index (by rename); later puts start a new pack.
         Also closes the packs opened for reading (they open again when needed)."""
         with self._lock:
+            for mapped in self._maps.values():
+                if mapped is not None:
+                    mapped.close()
+            self._maps.clear()
             for read_fd in self._fds.values():
                 os.close(read_fd)
             self._fds.clear()
