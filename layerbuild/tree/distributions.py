@@ -61,22 +61,45 @@ def parse_dist_info(name: str, read_text: ReadText) -> Distribution | None:
     metadata = read_text(f"{name}/METADATA")
     if metadata is None:
         return None
-    from email.parser import HeaderParser  # 12 ms to import: only a build or a measure reads metadata
-
-    headers = HeaderParser().parsestr(metadata, headersonly=True)
+    headers = headers_of(metadata)
     record = read_text(f"{name}/RECORD") or ""
     files = record_files(csv.reader(io.StringIO(record)))
-    wheel = HeaderParser().parsestr(read_text(f"{name}/WHEEL") or "", headersonly=True)
+    wheel = headers_of(read_text(f"{name}/WHEEL") or "")
     return Distribution(
-        name=canonicalize_name(headers.get("Name", name.split("-")[0])),
-        version=headers.get("Version", "?"),
+        name=canonicalize_name(next(iter(headers.get("name", ())), name.split("-")[0])),
+        version=next(iter(headers.get("version", ())), "?"),
         dist_info=name,
         files=tuple(files),
         top_level=tuple(top_level_from_files(files)),
-        pure=(wheel.get("Root-Is-Purelib", "true").strip().lower() == "true"),
-        wheel_tags=tuple(wheel.get_all("Tag") or ()),
-        requires_dist=tuple(headers.get_all("Requires-Dist") or ()),
+        pure=(next(iter(wheel.get("root-is-purelib", ())), "true").strip().lower() == "true"),
+        wheel_tags=tuple(wheel.get("tag", ())),
+        requires_dist=tuple(headers.get("requires-dist", ())),
     )
+
+
+def headers_of(text: str) -> dict[str, list[str]]:
+    """The header fields of METADATA or WHEEL (RFC 822 style), by lower-cased name, each value as the
+    email package's HeaderParser gives it. Plain `Name: value` lines up to the first blank line are
+    read here (a tenth of the time: a build reads every distribution's); anything else, a folded
+    value or a line that is no field, goes to HeaderParser."""
+    fields: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line:
+            return fields
+        key, sep, value = line.partition(":")
+        if not sep or line[0] in " \t" or not key or key != key.strip():
+            return _email_headers(text)
+        fields.setdefault(key.lower(), []).append(value.lstrip(" \t"))
+    return fields
+
+
+def _email_headers(text: str) -> dict[str, list[str]]:
+    from email.parser import HeaderParser  # 12 ms to import: only for a field the fast read leaves
+
+    fields: dict[str, list[str]] = {}
+    for key, value in HeaderParser().parsestr(text, headersonly=True).items():
+        fields.setdefault(key.lower(), []).append(value)
+    return fields
 
 
 def owner_lookup(dists: Iterable[Distribution]) -> Callable[[str], str]:
