@@ -168,6 +168,11 @@ class BinaryMemo:
         keep_cache_text(self.path, json.dumps({"format": [_BINARY_FORMAT, __version__], "files": files}))
 
 
+def parse_elf_info(data: bytes) -> ElfInfo | None:
+    """read_elf without its cache (the caller remembers the answer: BinaryMemo)."""
+    return _parse_elf(data)
+
+
 def _parse_elf(data: bytes) -> ElfInfo | None:
     from layerbuild.measure.elf_parse import ElfFormatError, parse_elf
 

@@ -22,7 +22,7 @@ from typing import Any
 from layerbuild.audit.findings import Finding, finding
 from layerbuild.errors import InputError
 from layerbuild.facts.base_libraries import provided_libraries
-from layerbuild.measure.elf import BinaryMemo, ElfInfo, is_elf, read_elf
+from layerbuild.measure.elf import BinaryMemo, ElfInfo, is_elf, parse_elf_info, read_elf
 from layerbuild.model.target import Target
 
 # Files that are never binaries worth sniffing: skipping them keeps a 10,000-file layer fast.
@@ -208,7 +208,10 @@ def _kind_and_elf(
         head = files.read(name, HEAD_BYTES)
         # the fat magic's kind depends on the name (binary_kind): remembered as the head's, judged here
         head_kind = "fat" if head[:4] == _FAT_MAGIC else binary_kind(name, head)
-        info = read_elf(files.read(name)) if head_kind == "elf" else None
+        # with a memo, the answer is remembered there, by the digest: read_elf's own cache (a sha256 of
+        # the bytes and a file per library) would be a second copy
+        parse = parse_elf_info if memo is not None and digest is not None else read_elf
+        info = parse(files.read(name)) if head_kind == "elf" else None
         if memo is not None and digest is not None:
             memo.put(digest, head_kind, info)
     if head_kind == "fat":
