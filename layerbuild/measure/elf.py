@@ -105,67 +105,37 @@ BINARY_MEMO_ENTRIES = 20_000  # files whose facts the memo keeps (a medium layer
 class BinaryMemo:
     """What the native check learnt of a file's content, by its sha256: (the kind of its head, its
     ElfInfo). A build knows each file's digest without reading it (tree/digests.py), so a rebuild reads
-    no binary it checked before. One file under the cache folder's `elf/`, read once and written once
-    by rename (`save`), this check's files first, at most BINARY_MEMO_ENTRIES."""
+    no binary it checked before. One file under the cache folder's `elf/` (util/json_memo.py), this
+    check's files first, at most BINARY_MEMO_ENTRIES."""
 
     def __init__(self, path: Path | None = None) -> None:
+        from layerbuild import __version__
+        from layerbuild.util.json_memo import JsonMemo
+
         if path is None:
             from layerbuild.util.cachedir import cache_root
 
             path = cache_root() / "elf" / "binaries.json"
         self.path = path
-        self._known: dict[str, Any] | None = None
-        self._used: dict[str, Any] = {}
-        self._new = False
-
-    def _load(self) -> dict[str, Any]:
-        if self._known is None:
-            import json
-
-            from layerbuild import __version__
-
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                ok = isinstance(data, dict) and data.get("format") == [_BINARY_FORMAT, __version__]
-                self._known = data["files"] if ok and isinstance(data.get("files"), dict) else {}
-            except (OSError, ValueError):
-                self._known = {}
-        return self._known
+        self._memo = JsonMemo(path, [_BINARY_FORMAT, __version__], BINARY_MEMO_ENTRIES)
 
     def get(self, digest: bytes) -> tuple[str | None, ElfInfo | None] | None:
-        key = digest.hex()
-        found = self._used.get(key) or self._load().get(key)
+        found = self._memo.lookup(digest.hex())
         if found is None:
             return None
         try:
             kind, elf = found
-            result = (None if kind is None else str(kind), None if elf is None else _info_from(elf))
+            return (None if kind is None else str(kind), None if elf is None else _info_from(elf))
         except (ValueError, KeyError, TypeError, IndexError):
             return None
-        self._used[key] = found
-        return result
 
     def put(self, digest: bytes, kind: str | None, info: ElfInfo | None) -> None:
         from dataclasses import asdict
 
-        self._used[digest.hex()] = [kind, asdict(info) if info else None]
-        self._new = True
+        self._memo.store(digest.hex(), [kind, asdict(info) if info else None])
 
     def save(self) -> None:
-        """Best effort: a memo that cannot be written only costs reading the files next time."""
-        if not self._new:
-            return
-        import json
-
-        from layerbuild import __version__
-        from layerbuild.util.atomic import keep_cache_text
-
-        files = dict(self._used)
-        for key, value in self._load().items():
-            if len(files) >= BINARY_MEMO_ENTRIES:
-                break
-            files.setdefault(key, value)
-        keep_cache_text(self.path, json.dumps({"format": [_BINARY_FORMAT, __version__], "files": files}))
+        self._memo.save()
 
 
 def parse_elf_info(data: bytes) -> ElfInfo | None:

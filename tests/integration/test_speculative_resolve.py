@@ -10,28 +10,21 @@ from .test_resolution_reuse import _build, _env, _version_built, index, project 
 NOTE = "newer versions than uv's cache"
 
 
-def test_a_guess_the_index_has_outgrown_is_never_the_layer(tmp_path, index, project, capfd):  # noqa: F811
+def _run(folder, env, *flags: str):
+    from ..conftest import run_cli
+
+    out = ("-o", str(folder / "dist"), "--runtime", "python3.12", "--no-verify", "--bytecode", "none")
+    done = run_cli("build", str(folder / "requirements.txt"), *out, "--format", "json", *flags, env=env)
+    assert done.code == 0, done.stderr
+    return done
+
+
+def test_a_guess_the_index_has_outgrown_is_never_the_layer(tmp_path, index, project):  # noqa: F811
     env = _env(tmp_path, index, LAYERBUILD_RESOLUTION_TTL="0")  # no reuse: every build resolves
     assert _version_built(_build(project, env)) == "1.0"  # uv's cache now lists 1.0 only
     make_wheel(index.folder, "lbtiny", "2.0", {"lbtiny.py": "VERSION = '2.0'\n"})
     index.requests.clear()
-    from ..conftest import run_cli
-
-    done = run_cli(
-        "build",
-        str(project / "requirements.txt"),
-        "-o",
-        str(project / "dist"),
-        "--runtime",
-        "python3.12",
-        "--no-verify",
-        "--bytecode",
-        "none",
-        "--format",
-        "json",
-        env=env,
-    )
-    assert done.code == 0, done.stderr
+    done = _run(project, env)
     assert _version_built(done.stdout) == "2.0"  # the guess from the cache was 1.0: built again
     assert NOTE in done.stderr
     assert any("/simple/lbtiny" in r for r in index.requests)  # the index was asked, as without a guess
@@ -45,25 +38,7 @@ def test_a_guess_that_is_the_real_lock_is_built_once(tmp_path, index, project): 
     env = _env(tmp_path, index, LAYERBUILD_RESOLUTION_TTL="0")
     _build(project, env)
     (project / "dist").rename(tmp_path / "first")
-    from ..conftest import run_cli
-
-    done = run_cli(
-        "build",
-        str(project / "requirements.txt"),
-        "-o",
-        str(project / "dist"),
-        "--runtime",
-        "python3.12",
-        "--no-verify",
-        "--bytecode",
-        "none",
-        "--slim",
-        "none",
-        "--format",
-        "json",
-        env=env,
-    )
-    assert done.code == 0, done.stderr
+    done = _run(project, env, "--slim", "none")
     assert NOTE not in done.stderr and _version_built(done.stdout) == "1.0"
 
 
