@@ -10,6 +10,9 @@ builds again from the real lock. The layer is always the one of the real resolut
 costs the work done on it (a valid cache entry of another lock). No guess is made when uv is offline
 anyway (`UV_OFFLINE`), when the input is a lock (read, not resolved) or when a recent resolution of the
 same input is reused; a guess uv cannot make from its cache (a package it never saw) is no guess.
+For Amazon Linux 2 (resolve/checked.py) the guess still lists, from the index, the versions of a project
+whose newest wheels the runtime refuses (index_files.py does not go through uv): it then runs beside
+the real resolution rather than ahead of it, and is checked against it all the same.
 `LAYERBUILD_SPECULATE=0` turns it off.
 """
 
