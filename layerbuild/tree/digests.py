@@ -88,23 +88,22 @@ class FileDigests:
     def known(self, st: os.stat_result) -> Facts | None:
         """(sha256, crc32) of the file with this os.stat when it was hashed before, without reading it."""
         ident = identity(st)
-        if ident is None:
-            return None
+        return None if ident is None else self._remembered(ident)
+
+    def _remembered(self, ident: Identity) -> Facts | None:
         found = self._used.get(ident) or self._load().get(ident)
         if found is not None:
-            self._used[ident] = found
+            self._used[ident] = found  # kept first by the next save
         return found
 
     def facts(self, path: str, st: os.stat_result | None = None, data: bytes | None = None) -> Facts:
         """(sha256, crc32) of the file. `st`: its os.stat (fstat) when the caller has it; `data`: its
         bytes when the caller read them (with that fstat), hashed on a miss instead of reading again."""
-        st = st if st is not None else os.stat(path)
-        found = self.known(st)
-        if found is not None:
+        ident = identity(st if st is not None else os.stat(path))
+        if ident is not None and (found := self._remembered(ident)) is not None:
             return found
         found = (hashlib.sha256(data).digest(), zlib.crc32(data)) if data is not None else _facts_of(path)
         self.hashed += 1
-        ident = identity(st)
         if ident is not None:
             self._used[ident] = found
         return found

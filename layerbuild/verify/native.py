@@ -119,7 +119,7 @@ def verify_native(
     `shipped`: other file names the function will see (its layers' files): a library there is found.
     `extra_provided`: sonames the user says the runtime has. `owner`: path -> distribution, for messages.
     `digest_of`: a name's content sha256 known without reading it (a build's tree/digests.py): what was
-    learnt of that content before is not read again (measure/elf.remembered_binary).
+    learnt of that content before is not read again (measure/elf.BinaryMemo).
     """
     names = list(names)
     owner = owner or {}

@@ -1,8 +1,7 @@
 """Compressed streams remembered by content, so a file unchanged since an earlier build is not compressed again.
 
-Key: the file's sha256 (remembered by file identity: tree/digests.py), the CRC-32 of the bytes the
-writer reads (so a wrong remembered digest never finds another file's stream) and the compressor's name
-(library, its version, level: zip/compressors.py). A
+Key: the file's sha256 and CRC-32 (of the bytes read, or remembered by file identity: tree/digests.py)
+and the compressor's name (library, its version, level: zip/compressors.py). A
 value is the raw deflate stream the writer copies into the zip with the file's CRC and sizes, so a zip
 written from remembered streams is byte-identical to one compressed afresh. Streams live in memory for
 one build (the compress-ahead of build/overlap.py fills them while other stages run) and, when the
