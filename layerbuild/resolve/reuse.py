@@ -250,20 +250,21 @@ def lock_for_build(reqs: RequirementsInput, target: Target, *, ttl: int, refresh
 
     if reqs.all_hashed_pins:  # a lock is read, never resolved: nothing to reuse
         return lock_requirements(reqs, target)
-    key = resolution_key(reqs, target)
-    found = None if refresh else reused(reqs, target, key, ttl)
+    key, found = reusable(reqs, target, ttl=ttl, refresh=refresh)
     return found if found is not None else resolve_and_remember(reqs, target, key, ttl=ttl, refresh=refresh)
 
 
-def reused(reqs: RequirementsInput, target: Target, key: str, ttl: int) -> Lock | None:
-    """The remembered resolution under `key` when younger than `ttl` seconds (said on stderr), else None."""
-    found = load(reqs, target, key, ttl)
+def reusable(reqs: RequirementsInput, target: Target, *, ttl: int, refresh: bool) -> tuple[str, Lock | None]:
+    """(the resolution's key, the remembered resolution under it when younger than `ttl` seconds and not
+    `refresh`, said on stderr, else None)."""
+    key = resolution_key(reqs, target)
+    found = None if refresh else load(reqs, target, key, ttl)
     if found is None:
-        return None
+        return key, None
     from layerbuild.util.progress import note
 
     note(f"layerbuild: reusing the resolution of {found[1]:.0f} s ago (--refresh resolves again)")
-    return found[0]
+    return key, found[0]
 
 
 def resolve_and_remember(reqs: RequirementsInput, target: Target, key: str, *, ttl: int, refresh: bool) -> Lock:

@@ -48,12 +48,11 @@ def lock_or_guess(
     reqs: RequirementsInput, target: Target, *, ttl: int, refresh: bool = False
 ) -> tuple[Lock, Speculation | None]:
     """reuse.lock_for_build's lock, or a guess to build on with the Speculation that confirms it."""
-    from layerbuild.resolve.reuse import lock_for_build, resolution_key, resolve_and_remember, reused
+    from layerbuild.resolve.reuse import lock_for_build, resolve_and_remember, reusable
 
     if reqs.all_hashed_pins or not enabled():
         return lock_for_build(reqs, target, ttl=ttl, refresh=refresh), None
-    key = resolution_key(reqs, target)
-    found = None if refresh else reused(reqs, target, key, ttl)
+    key, found = reusable(reqs, target, ttl=ttl, refresh=refresh)
     if found is not None:
         return found, None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerbuild-resolve")
