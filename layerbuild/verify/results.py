@@ -57,6 +57,7 @@ class SmokeResult:
     skipped: str | None = None  # why the test did not run
     skipped_modules: tuple[str, ...] = ()  # left out with --skip-import
     reused_modules: tuple[str, ...] = ()  # passed before on the same inputs: not imported again (import_cache.py)
+    covered_modules: tuple[tuple[str, str], ...] = ()  # (module, the module whose check imported it whole)
 
     @property
     def failures(self) -> tuple[ImportCheck, ...]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from layerbuild.model.removals import Removal
 from layerbuild.model.target import Target
 from layerbuild.tree.distributions import Distribution
+from layerbuild.verify.covering import covered_checks
 from layerbuild.verify.judge import LayerFacts, culprits, judge
 from layerbuild.verify.results import ImportCheck, SmokeResult
 
@@ -23,16 +24,18 @@ if TYPE_CHECKING:
 
 IMPORT_TIMEOUT = 120.0  # seconds per module; a module that hangs at import hangs a cold start too
 _MARK = "@@layerbuild-smoke@@"
-# Runs in the target's interpreter: argv = [module, first (comma-separated), path, path...]; prints one
+# Runs in the target's interpreter: argv = [module, first (comma-separated), covers (comma-separated),
+# path, path...]; prints one
 # line after _MARK, the result's repr (read with ast.literal_eval). It imports nothing the interpreter has
 # not loaded at start (json and traceback were 25 ms of every child: the import check starts 14 for the
 # medium set), traceback only for a failure.
 # A passing import also reports what it read of the layer (verify/import_cache.py): every file opened or
 # mapped under the paths, the top-level names no finder found, and whether code other than the import
-# system listed a path's folder (importlib.metadata scanning every distribution, say).
+# system listed a path's folder (importlib.metadata scanning every distribution, say); and which of the
+# `covers` modules it imported whole.
 _CHILD = f"""
 import sys, importlib, os
-module, first, paths = sys.argv[1], [n for n in sys.argv[2].split(",") if n], sys.argv[3:]
+module, first, covers, paths = sys.argv[1], [n for n in sys.argv[2].split(",") if n], sys.argv[3], sys.argv[4:]
 sys.path[:] = paths + [p for p in sys.path if p and p not in paths]
 roots = tuple(os.path.join(p, "") for p in paths)
 seen, missing, listed = set(), set(), []
@@ -63,6 +66,13 @@ try:
     except OSError:
         listed.append("(no /proc/self/maps)")  # what the dynamic linker loaded is unknown: never reused
     result["seen"] = {{"files": sorted(seen), "missing": sorted(missing), "listed": bool(listed)}}
+    also = []  # modules of the layer among `covers` this import loaded whole (verify/covering.py)
+    for name in (n for n in covers.split(",") if n):
+        spec = getattr(sys.modules.get(name), "__spec__", None)
+        where = [getattr(spec, "origin", None) or "", *(getattr(spec, "submodule_search_locations", None) or ())]
+        if spec is not None and spec.name == name and any(str(w).startswith(roots) for w in where):
+            also.append(name)
+    result["also"] = also
 except BaseException as exc:
     import traceback
     frames = traceback.extract_tb(exc.__traceback__)
@@ -135,12 +145,15 @@ def smoke_test(
     skipped_modules = tuple(m for m, _ in every if is_skipped(m, skip))
     paths = [str(tree.resolve())] + ([str(runtime_dir.resolve())] if runtime_dir and runtime_dir.is_dir() else [])
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": os.environ.get("HOME", "/tmp")}
+    # One thread for the BLAS libraries numpy and scipy load: OpenBLAS starts a thread per core at import,
+    # which changes nothing the check judges and took 0.12-0.16 s of CPU from each child that imports numpy.
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
     with tempfile.TemporaryDirectory(prefix="layerbuild-smoke-") as cwd:
 
-        def run(module: str, first: tuple[str, ...] = ()) -> dict[str, Any]:
+        def run(module: str, first: tuple[str, ...] = (), covers: tuple[str, ...] = ()) -> dict[str, Any]:
             try:
                 proc = subprocess.run(
-                    [str(python), "-I", "-S", "-B", "-c", _CHILD, module, ",".join(first), *paths],
+                    [str(python), "-I", "-S", "-B", "-c", _CHILD, module, ",".join(first), ",".join(covers), *paths],
                     capture_output=True,
                     text=True,
                     env=env,
@@ -167,19 +180,21 @@ def smoke_test(
 
         reused: set[tuple[str, str]] = set()
 
-        def check(item: tuple[str, str]) -> tuple[tuple[str, str], dict[str, Any]]:
+        def check(item: tuple[str, str], covers: tuple[str, ...]) -> dict[str, Any]:
             if reuse is not None and reuse.passed(*item):  # waits only for the hashes this key needs
                 reused.add(item)
-                return item, {"ok": True}
-            return item, run(item[0])
+                return {"ok": True}
+            return run(item[0], covers=covers)
 
         # Longest first, so that no core waits at the end for one slow import (pandas alone is half the
         # check of numpy+pandas+pydantic+requests): the modules of a distribution and of what it requires
-        # in the layer stand for its import time.
+        # in the layer stand for its import time. A module another check imported whole passes with it
+        # (covering.py).
         layer = LayerFacts(tree, runtime_dists, dists, target)
         todo = sorted(modules, key=lambda x: -_weight(x[1], layer))
-        with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-            ran = dict(pool.map(check, todo))
+        workers = jobs or os.cpu_count() or 2
+        ran, covered = covered_checks(todo, check, lambda d: _closure(d, layer), workers)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             raw = [(m, d, ran[(m, d)]) for m, d in modules]
             if reuse is not None:
                 for m, d, r in raw:
@@ -202,20 +217,29 @@ def smoke_test(
             checks.append(judge(module, dist, result, removals, layer))
     version = python_version or interpreter_version(python)
     return SmokeResult(
-        version, tuple(checks), skipped_modules=skipped_modules, reused_modules=tuple(sorted(m for m, _ in reused))
+        version,
+        tuple(checks),
+        skipped_modules=skipped_modules,
+        reused_modules=tuple(sorted(m for m, _ in reused)),
+        covered_modules=tuple(sorted((m, by) for (m, _), (by, _) in covered.items())),
     )
 
 
-def _weight(name: str, layer: LayerFacts) -> int:
-    """Modules (.py, .so) of distribution `name` and of every distribution of the layer it requires on
-    the target (LayerFacts.required: not an extra's requirement), directly or not."""
+def _closure(name: str, layer: LayerFacts) -> set[str]:
+    """Distribution `name` and every distribution of the layer it requires on the target
+    (LayerFacts.required: not an extra's requirement), directly or not."""
     seen, todo = set(), [name]
     while todo:
         found = todo.pop()
         if found in layer.dists and found not in seen:
             seen.add(found)
             todo += layer.required(found)
-    return sum(1 for n in seen for f in layer.dists[n].files if f.endswith((".py", ".so")))
+    return seen
+
+
+def _weight(name: str, layer: LayerFacts) -> int:
+    """Modules (.py, .so) of distribution `name` and of what it requires in the layer (_closure)."""
+    return sum(1 for n in _closure(name, layer) for f in layer.dists[n].files if f.endswith((".py", ".so")))
 
 
 def _first_that_works(run: Callable[..., dict[str, Any]], module: str, candidates: list[str]) -> str | None:
