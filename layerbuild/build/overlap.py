@@ -1,11 +1,13 @@
 """Stages that run beside the ones after them, so both cores stay busy (issue 15).
 
 A stage marked `beside` in pipeline.STAGES starts in a thread of its own; the stages after it run
-meanwhile in the main thread, and its result is awaited when they are done. Two stages do this:
+meanwhile in the main thread, and its result is awaited when they are done. Three stages do this:
 - compress-ahead (after the last stage that removes files): compresses, one file at a time, the files
   no later stage rewrites into the build's stream cache (zip/streams.py) while bytecode compiles and
   the checks run; it stops when the zip starts;
-- zip (once the tree is final, after records): written while the native and import checks run.
+- zip (once the tree is final, after records): written while the native and import checks run;
+- native-check: the binaries' findings, while the import check's interpreters run; the import check
+  reports them (in the main thread, so progress lines never interleave) before its own result.
 Streams are keyed by content, so a file changed after it was compressed ahead is compressed again:
 the zip is the same bytes whatever the timing (tests/integration/test_zip_overlap.py).
 
@@ -36,7 +38,7 @@ class Overlap:
         self.cancelled = threading.Event()  # a stage failed or a signal came: stop the threads
         self.zip_started = threading.Event()  # compress-ahead gives its core to the zip writer
         self._running: dict[str, Future[Any]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="layerbuild-beside")
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="layerbuild-beside")
 
     def start(self, name: str, run: Callable[[], Any]) -> None:
         """Run `run` beside the stages that follow (in order, here, when sequential)."""

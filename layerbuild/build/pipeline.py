@@ -70,8 +70,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("bytecode", "compile .pyc with the target's Python, within the unzipped budget", compile_bytecode),
     Stage("records", "each RECORD lists only what the layer holds", true_records),
     Stage("zip", "write the deterministic layer zip, while the checks run", write_zip, beside=True),
-    Stage("native-check", "every binary loads on the target, as the audit judges", check_native),
-    Stage("import-check", "every top-level module imports, failures matched to removals", check_imports),
+    Stage("native-check", "every binary loads on the target, as the audit judges", check_native, beside=True),
+    Stage(
+        "import-check",
+        "every top-level module imports, failures matched to removals; native errors reported first",
+        check_imports,
+    ),
 )
 
 

@@ -11,6 +11,7 @@ from layerbuild.model.target import Target
 from layerbuild.verify.native import binary_kind, verify_package
 from tests.conftest import run_cli
 from tests.unit.audit_helpers import FCNTL64_SOURCE, aarch64_elf, compile_so, layer_zip, wheel
+from tests.unit.test_slim_smoke import needs_311
 
 SO_NAME = "_flags.cpython-311-x86_64-linux-gnu.so"
 
@@ -202,3 +203,26 @@ def test_the_build_check_reads_no_binary_it_checked_before_and_finds_the_same(tm
     (tree / "flags" / "arm.so").write_bytes(so.read_bytes() + bytes(16))  # new content: read, judged anew
     again, reads = check()
     assert again == [("LB302", f"python/flags/{SO_NAME}"), ("LB302", "python/flags/arm.so")] and reads > 0
+
+
+@needs_311
+def test_a_build_whose_binary_fails_both_checks_fails_with_the_native_finding(tmp_path, cache_dir):
+    """The native check runs beside the import check (build/overlap.py); a library that cannot load on the
+    target is why its module does not import, so the native finding is the build's error."""
+    arm = "_arm.cpython-311-x86_64-linux-gnu.so"
+    wheel(
+        tmp_path,
+        "armpkg",
+        "1.0",
+        {"armpkg/__init__.py": "from . import _arm\n", f"armpkg/{arm}": aarch64_elf()},
+        tag="cp311-cp311-manylinux2014_x86_64",
+        purelib=False,
+    )
+    reqs = tmp_path / "proj" / "requirements.txt"
+    reqs.parent.mkdir()
+    reqs.write_text(f"--no-index\n--find-links {tmp_path / 'wheels'}\narmpkg\n")
+    result = run_cli("build", str(reqs), "--runtime", "python3.11", "-o", str(tmp_path / "out"))
+    assert result.code == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("layerbuild: error: native check failed: 1 file(s)")
+    assert "LB301" in result.stderr
+    assert not list((tmp_path / "out").glob("*.zip"))
