@@ -58,6 +58,20 @@ def _top_name(rel: str) -> str | None:
     return first if sep else first.split(".", 1)[0]
 
 
+def _any_record(store: Path) -> bool:
+    """Whether `store` holds a record (its first folder with a file answers)."""
+    try:
+        with os.scandir(store) as folders:
+            for folder in folders:
+                if folder.is_dir():
+                    with os.scandir(folder.path) as records:
+                        if next(records, None) is not None:
+                            return True
+    except OSError:
+        pass
+    return False
+
+
 class ImportReuse:
     """The passed checks of earlier builds that still hold for this tree (module docstring)."""
 
@@ -94,6 +108,9 @@ class ImportReuse:
                     rel = os.path.relpath(path, runtime).replace(os.sep, "/")
                     self._add((1, runtime_owner(rel)), rel, path)
         self._hashes: dict[Owner, str] = {}
+        # No record anywhere (a new cache): no check can be reused, so none waits for a hash to look one up
+        # (0.2 s of hashing beside the zip thread before the first interpreter started, medium set).
+        self._none_kept = shared is None and not _any_record(self.store)
         # The layer's distributions are hashed in the background (hashlib lets go of the GIL), biggest
         # first, while the first imports start: a check waits only for the hashes its key needs.
         layer = sorted((o for o in self._files if o[0] == 0), key=lambda o: -len(self._files[o]))
@@ -133,6 +150,8 @@ class ImportReuse:
 
     def passed(self, module: str, dist: str) -> bool:
         """Whether a check of `module` (of `dist`) passed before on inputs equal to this tree's."""
+        if self._none_kept:
+            return False
         entry = self._entry(module, dist)
         if self.shared is not None and not entry.is_file():
             for body in self.shared.get_small("imports", [entry.name]).values():
