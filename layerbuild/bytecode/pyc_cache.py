@@ -103,18 +103,30 @@ class PycCache:
             from layerbuild.bytecode import pyc_shared
 
             pyc_shared.send(self.shared, tree, self._groups, sources, pyc_of)
+        made: set[str] = set()
+        base = os.path.join(tree, "")
         for src in sources:
-            pyc = tree / pyc_of(src)
             entry = self._entry(tree, src)
-            if entry is None or not pyc.is_file() or entry.exists():
+            if entry is None:
                 continue
+            where = str(entry)
+            folder = os.path.dirname(where)
             try:
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-                try:
-                    os.link(pyc, tmp)  # nothing writes into a tree file after this stage (see above)
-                except OSError:
-                    shutil.copyfile(pyc, tmp)
-                os.replace(tmp, entry)
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                # A link is complete or absent, as a rename is: nothing writes into a tree file after this
+                # stage (see above). One system call a .pyc: a source that did not compile has none.
+                os.link(base + pyc_of(src), where)
+            except FileExistsError:
+                continue  # cached already (the same bytes: same key)
+            except FileNotFoundError:
+                continue  # no .pyc (a syntax error), or the cache folder went away meanwhile
             except OSError:
-                return  # a full or read-only cache only costs compiling next time
+                tmp = f"{folder}/.{entry.name}.{os.getpid()}.tmp"
+                try:
+                    shutil.copyfile(base + pyc_of(src), tmp)  # another file system: a copy, by rename
+                    os.replace(tmp, where)
+                except OSError:
+                    Path(tmp).unlink(missing_ok=True)
+                    return  # a full or read-only cache only costs compiling next time
