@@ -31,27 +31,47 @@ def import_guard(
 
     Returns {rescued path: the importing file}. Only files of rules that carry a guard word (folder
     rules like tests/ and docs/) are considered; a kept module can only reach them through an import
-    naming that word, so only kept sources containing one of the words are parsed. `memo`: what earlier
-    builds found in the same files (by content digest), so an unchanged file is not read again.
-    """
+    naming that word with the removed module's top-level package (or relatively, from inside that
+    package), so only kept sources with such an import are parsed (`from pandas.util._decorators import
+    doc` does not reach numpy/doc/). `memo`: what earlier builds found in the same files (by content
+    digest), so an unchanged file is not read again."""
     removed_modules: dict[str, list[str]] = defaultdict(list)
-    words: set[str] = set()
+    # guard word -> the top-level packages of the removed modules it names (see the docstring)
+    tops: dict[str, set[str]] = defaultdict(set)
     for path, (_, _, word) in chosen.items():
         if word is None:
             continue
         module = module_of(path)
         if module:
             removed_modules[module].append(path)
-            words.add(word)
+            tops[word].add(module.partition(".")[0])
     if not removed_modules:
         return {}
-    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(words)) + rb")\b")
-    raw_words = [w.encode() for w in sorted(words)]
+    words = sorted(tops)
+    pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
+    raw_words = [w.encode() for w in words]
+    top_patterns = {
+        w.encode(): (
+            frozenset(tops[w]),
+            re.compile(rb"\b(?:" + b"|".join(re.escape(t.encode()) for t in sorted(tops[w])) + rb")\b"),
+        )
+        for w in words
+    }
+
+    def names_removed(text: bytes, own_top: str) -> bool:
+        """Whether the import text names a guard word where it can be a removed module's: with that
+        module's top-level package in the text, or in a file of that package (a relative import)."""
+        for found in pattern.findall(text):
+            packages, named = top_patterns[found]
+            if own_top in packages or named.search(text):
+                return True
+        return False
+
     rescued: dict[str, str] = {}
     queue = [f for f in files if f.endswith(".py") and f not in chosen]
     forced: set[str] = set()  # rescued files: parsed whatever words they contain
     if memo is not None:
-        memo.words(sorted(words))
+        memo.words([f"{w}:{','.join(sorted(tops[w]))}" for w in words])
     while queue:
         path = queue.pop()
         known = memo.get(path) if memo is not None else None
@@ -68,10 +88,10 @@ def import_guard(
                     source = (tree / path).read_bytes()
             except OSError:
                 continue
+            own_top = path.partition("/")[0].removesuffix(".py")
             qualifies = bool(
                 any(w in source for w in raw_words)  # most files never name a guard word (bytes.find is fast)
-                and pattern.search(source)
-                and any(pattern.search(text) for text in _import_texts(source))
+                and any(names_removed(text, own_top) for text in _import_texts_naming(source, raw_words))
             )
             needed = qualifies or path in forced
             names = _imported_names(source, module_of(path) or "", path.endswith("__init__.py")) if needed else None
@@ -94,20 +114,66 @@ def import_guard(
 
 # The text of import statements and import_module()/__import__() calls: parsing a whole file (ast)
 # only when one of them names a guard word keeps the guard fast on big trees (pandas: ~1,500 files).
-# Two patterns, the calls' only searched for in files that name them: one alternation of the three was
-# 4x slower (re tried every alternative at every position of every file).
-_IMPORT_STATEMENT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]*\([^)]*\)|(?:from|import)[ \t][^\n]*)", re.MULTILINE
-)
+# A statement is a line starting with `from`/`import`, or `from x import (` up to the first `)`; only
+# those around a guard word are taken, the calls only in files that name them. test_guard_texts.py
+# checks them against a regex scan of every line, which was most of slimming's time.
 _IMPORT_CALL = re.compile(rb"(?:import_module|__import__)\([^)]*\)")
+_STATEMENT_START = re.compile(rb"[ \t]*(?:from|import)[ \t]")
+_PARENTHESIZED_FROM = re.compile(rb"[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*\(")
 
 
-def _import_texts(source: bytes) -> Iterator[bytes]:
-    for m in _IMPORT_STATEMENT.finditer(source):
-        yield m.group(0)
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # \w in a bytes pattern
+
+
+def _word_positions(source: bytes, words: list[bytes]) -> list[int]:
+    """Where each of `words` occurs as a whole word (as `\\b(?:w1|w2)\\b` finds them), by bytes.find:
+    a regex without a literal prefix steps through every byte, 30 times slower here."""
+    found = []
+    for word in words:
+        at = source.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or source[at - 1] not in _WORD_BYTES) and (
+                end == len(source) or source[end] not in _WORD_BYTES
+            ):
+                found.append(at)
+            at = source.find(word, at + 1)
+    return sorted(found)
+
+
+def _import_texts_naming(source: bytes, words: list[bytes]) -> Iterator[bytes]:
+    """The import statements around each whole-word occurrence of one of `words` (found from it, not
+    by trying every line of the file), then the import calls."""
+    given: set[int] = set()  # the line each statement given starts at
+    for pos in _word_positions(source, words):
+        line = source.rfind(b"\n", 0, pos) + 1
+        text = _statement_at(source, line)
+        if text is None:  # on a line of its own inside `from x import (`, which began on an earlier line?
+            paren = source.rfind(b"(", 0, pos)
+            if paren < 0 or source.find(b")", paren, pos) >= 0:
+                continue
+            line = source.rfind(b"\n", 0, paren) + 1
+            text = _statement_at(source, line)
+            if text is None or line + len(text) <= pos:
+                continue
+        if line not in given:
+            given.add(line)
+            yield text
     if b"import_module" in source or b"__import__" in source:
         for m in _IMPORT_CALL.finditer(source):
             yield m.group(0)
+
+
+def _statement_at(source: bytes, line: int) -> bytes | None:
+    """The import statement starting at the line that starts at `line`, or None."""
+    if _PARENTHESIZED_FROM.match(source, line):
+        end = source.find(b")", line)
+        if end >= 0:
+            return source[line : end + 1]
+    if _STATEMENT_START.match(source, line):
+        end = source.find(b"\n", line)
+        return source[line : end if end >= 0 else len(source)]
+    return None
 
 
 _IMPORT_LINE = re.compile(
