@@ -99,7 +99,9 @@ def test_audit_fails_over_max_init_ms_and_on_a_grown_init_and_passes_an_unchange
     baseline = root / "baseline.json"
     first = run_cli("-q", *base, "--code", code, "--format", "json", "-o", str(baseline), env=env)
     assert first.code == 0, first.stderr
-    gate = ["--max-init-growth", "20%", "--baseline", str(baseline), "--format", "json"]
+    # 60%: a median of 3 runs of the same init varied by more than 20% on a loaded 2-core machine (CI failed
+    # on an unchanged handler); the heavy handler's module-scope loop adds about 1 s to an init of ~0.5 s.
+    gate = ["--max-init-growth", "60%", "--baseline", str(baseline), "--format", "json"]
     same = run_cli("-q", *base, "--code", code, *gate, env=env)
     assert same.code == 0, same.stdout
     grown = run_cli("-q", *base, "--code", heavy, *gate, env=env)
