@@ -17,7 +17,8 @@ set on python3.11), each contender is timed `--runs` times, interleaved, and the
 
 Download caches are warm for every tool (one untimed round first) unless `--no-download-cache`; the
 ratios are the contender's median over layerbuild's (defaults and like for like), so above 1 means
-layerbuild is faster. The machine's load shows in every row alike; compare within one run.
+layerbuild is faster. The machine's load shows in every row alike; compare within one run. Each set
+ends with a machine check: a fixed Python loop timed before and after it, so a slow run shows as one.
 
 Usage: python benchmarks/run.py [--runs 3] [--configs medium:python3.12,small:python3.12,medium:python3.11]
                                 [--sam PATH | --install-sam | --no-sam] [--no-download-cache] [--resolve]
@@ -160,6 +161,17 @@ def print_config(name: str, runtime: str, arch: str, medians: dict[str, float | 
             )
 
 
+def machine_check() -> float:
+    """Seconds for a fixed single-threaded Python loop: printed before and after each set, so a reader
+    sees how fast the machine was during the run (on this 2-core VM such a loop's time varied by up to
+    60% within one hour; ratios within a run hold better than absolute times)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -186,9 +198,11 @@ def main() -> None:
     print(f"# layerbuild vs the recipes ({args.runs} runs, medians; download caches {caches}; sam: {sam or 'none'})")
     for config in args.configs.split(","):
         name, _, runtime = config.partition(":")
-        print_config(
-            name, runtime or "python3.12", args.arch, run_config(name, runtime or "python3.12", args, sam), args.runs
-        )
+        before = machine_check()
+        results = run_config(name, runtime or "python3.12", args, sam)
+        after = machine_check()
+        print_config(name, runtime or "python3.12", args.arch, results, args.runs)
+        print(f"\nmachine check (a fixed 5M-step Python loop): {before:.2f} s before this set, {after:.2f} s after")
 
 
 if __name__ == "__main__":
