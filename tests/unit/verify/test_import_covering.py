@@ -3,13 +3,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from layerbuild.util.interpreters import find_interpreter
-
-from ..test_slim_smoke import build, project
-
-needs_311 = pytest.mark.skipif(find_interpreter("3.11") is None, reason="the import check needs a Python 3.11 here")
+from ..test_slim_smoke import build, needs_311, project
 
 # `app` requires `lib` and imports it; `other` is unrelated; `needy` imports only once `app` is loaded
 # and is imported by `app`, which does not declare it.
