@@ -89,10 +89,7 @@ def import_guard(
             except OSError:
                 continue
             own_top = path.partition("/")[0].removesuffix(".py")
-            qualifies = bool(
-                any(w in source for w in raw_words)  # most files never name a guard word (bytes.find is fast)
-                and any(names_removed(text, own_top) for text in _import_texts_naming(source, raw_words))
-            )
+            qualifies = any(names_removed(text, own_top) for text in _import_texts_naming(source, raw_words))
             needed = qualifies or path in forced
             names = _imported_names(source, module_of(path) or "", path.endswith("__init__.py")) if needed else None
             if memo is not None:
@@ -120,8 +117,6 @@ def import_guard(
 _IMPORT_CALL = re.compile(rb"(?:import_module|__import__)\([^)]*\)")
 _STATEMENT_START = re.compile(rb"[ \t]*(?:from|import)[ \t]")
 _PARENTHESIZED_FROM = re.compile(rb"[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*\(")
-
-
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")  # \w in a bytes pattern
 
 
@@ -143,9 +138,13 @@ def _word_positions(source: bytes, words: list[bytes]) -> list[int]:
 
 def _import_texts_naming(source: bytes, words: list[bytes]) -> Iterator[bytes]:
     """The import statements around each whole-word occurrence of one of `words` (found from it, not
-    by trying every line of the file), then the import calls."""
+    by trying every line of the file), then the import calls; nothing when no word occurs (most files:
+    bytes.find is all they cost)."""
+    positions = _word_positions(source, words)
+    if not positions:
+        return
     given: set[int] = set()  # the line each statement given starts at
-    for pos in _word_positions(source, words):
+    for pos in positions:
         line = source.rfind(b"\n", 0, pos) + 1
         text = _statement_at(source, line)
         if text is None:  # on a line of its own inside `from x import (`, which began on an earlier line?
