@@ -109,7 +109,7 @@ class PycCache:
             entry = self._entry(tree, src)
             if entry is None:
                 continue
-            where = str(entry)
+            pyc, where = base + pyc_of(src), str(entry)
             folder = os.path.dirname(where)
             try:
                 if folder not in made:
@@ -117,7 +117,7 @@ class PycCache:
                     made.add(folder)
                 # A link is complete or absent, as a rename is: nothing writes into a tree file after this
                 # stage (see above). One system call a .pyc: a source that did not compile has none.
-                os.link(base + pyc_of(src), where)
+                os.link(pyc, where)
             except FileExistsError:
                 continue  # cached already (the same bytes: same key)
             except FileNotFoundError:
@@ -125,7 +125,7 @@ class PycCache:
             except OSError:
                 tmp = f"{folder}/.{entry.name}.{os.getpid()}.tmp"
                 try:
-                    shutil.copyfile(base + pyc_of(src), tmp)  # another file system: a copy, by rename
+                    shutil.copyfile(pyc, tmp)  # another file system: a copy, by rename
                     os.replace(tmp, where)
                 except OSError:
                     Path(tmp).unlink(missing_ok=True)

@@ -25,10 +25,9 @@ if TYPE_CHECKING:
 IMPORT_TIMEOUT = 120.0  # seconds per module; a module that hangs at import hangs a cold start too
 _MARK = "@@layerbuild-smoke@@"
 # Runs in the target's interpreter: argv = [module, first (comma-separated), covers (comma-separated),
-# path, path...]; prints one
-# line after _MARK, the result's repr (read with ast.literal_eval). It imports nothing the interpreter has
-# not loaded at start (json and traceback were 25 ms of every child: the import check starts 14 for the
-# medium set), traceback only for a failure.
+# path, path...]; prints one line after _MARK, the result's repr (read with ast.literal_eval). It imports
+# nothing the interpreter has not loaded at start (json and traceback were 25 ms of every child),
+# traceback only for a failure.
 # A passing import also reports what it read of the layer (verify/import_cache.py): every file opened or
 # mapped under the paths, the top-level names no finder found, and whether code other than the import
 # system listed a path's folder (importlib.metadata scanning every distribution, say); and which of the
