@@ -51,7 +51,9 @@ def install(context: BuildContext) -> TreeIndex:
     from layerbuild.util.cachedir import cache_root
 
     # File digests remembered across builds: a rebuild reads and hashes only the files that are new
-    return TreeIndex.of(context.tree_dir, FileDigests(cache_root() / "digests" / "files"))
+    tree = TreeIndex.of(context.tree_dir, FileDigests(cache_root() / "digests" / "files"))
+    tree.trash = context.work.parent  # whole folders slim removes go by one rename each (tree/remove.py)
+    return tree
 
 
 def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:

@@ -95,9 +95,9 @@ def slim_tree(
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path, (rule_name, dist, _) in chosen.items():
         groups[(rule_name, dist)].append(path)
-    removals: list[Removal] = []
-    for (rule_name, dist), paths in sorted(groups.items()):
-        removals += tree.remove(sorted(paths), rule_name, dist)
+    removals = tree.remove_groups(
+        (sorted(paths), rule_name, dist) for (rule_name, dist), paths in sorted(groups.items())
+    )
 
     stripped: list[Removal] = []
     skipped = 0

@@ -29,7 +29,7 @@ from layerbuild.tree.distributions import (
     top_level_from_files,
 )
 from layerbuild.tree.records import parse_rows, rewrite_rows, write_record
-from layerbuild.tree.remove import move_files, remove_files
+from layerbuild.tree.remove import move_files, remove_files, set_aside, whole_folders
 from layerbuild.tree.walk import TreeFile, walk
 
 
@@ -69,6 +69,9 @@ class TreeIndex:
         self._owner_of: Callable[[str], str] | None = None
         self.removals: list[Removal] = []
         self.removed_distributions: list[Distribution] = []  # as they were when removed
+        # where `remove_groups` may set whole folders aside (a build's: its work folder's parent, on the
+        # tree's file system); None: every file is deleted in place
+        self.trash: Path | None = None
 
     @classmethod
     def of(cls, root: Path, digests: FileDigests | None = None) -> TreeIndex:
@@ -130,6 +133,26 @@ class TreeIndex:
         self.deleted(done)
         return done
 
+    def remove_groups(self, groups: Iterable[tuple[list[str], str, str]]) -> list[Removal]:
+        """`remove` for each (paths, rule, distribution), the removals in that order. With `trash`, a
+        folder whose every file goes (a package's tests) is moved aside by one rename and deleted beside
+        the stages that follow (tree/remove.set_aside), not file by file."""
+        groups = list(groups)
+        aside: dict[str, int] = {}
+        if self.trash is not None:
+            removing = {p for paths, _, _ in groups for p in paths}
+            # a link, or a file whose size the walk did not give, keeps its folders (it is lstat'ed)
+            sizes = {
+                p: f.size for p in removing if (f := self._files.get(p)) is not None and f.size >= 0 and not f.link
+            }
+            folders = whole_folders(set(sizes), (*self._files, *self.left_out))
+            aside = set_aside(self.root, folders, sizes, self.trash)
+        done: list[Removal] = []
+        for paths, rule, distribution in groups:
+            done += remove_files(self.root, paths, rule, distribution, aside)
+        self.deleted(done)
+        return done
+
     def deleted(self, removals: Iterable[Removal]) -> None:
         """Record files a stage deleted itself (bytecode's foreign .pyc and replaced sources)."""
         for r in removals:
@@ -152,7 +175,7 @@ class TreeIndex:
             except OSError:
                 continue
             if stat.S_ISREG(st.st_mode):
-                self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path))
+                self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path), st.st_size)
 
     def _whole_tops(self, files: list[str]) -> frozenset[str]:
         """The top-level folders whose every file (in the index: the one walk, kept in step) is in `files`."""

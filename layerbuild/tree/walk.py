@@ -20,6 +20,7 @@ class TreeFile:
     path: str
     mode: int  # st_mode of the file (of its target, for a link inside the tree)
     link: bool = False  # a symbolic link (to a file inside the tree)
+    size: int = -1  # bytes when walked (or added): a stage that rewrites a file does not update it
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def walk(root: Path, skip_top: tuple[str, ...] = ()) -> Walk:
                     if not (rel == "" and skip_top and entry.name.endswith(skip_top)):
                         stack.append((entry.path, name + "/"))
                 elif entry.is_file() and not (link and entry.is_dir()):
-                    found.append(TreeFile(name, entry.path, entry.stat().st_mode, link))
+                    st = entry.stat()
+                    found.append(TreeFile(name, entry.path, st.st_mode, link, st.st_size))
     found.sort(key=lambda f: f.arcname)
     return Walk(tuple(found), tuple(sorted(links_out)), tuple(sorted(top)))
 

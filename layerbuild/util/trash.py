@@ -35,6 +35,26 @@ def remove_soon(path: Path, into: Path) -> None:
     threading.Thread(target=_remove, args=(spot,), daemon=False).start()
 
 
+def move_aside(paths: list[Path], into: Path) -> list[Path]:
+    """Move the folders `paths` into one trash folder in `into` (on their file system) and remove it in
+    a thread, as `remove_soon` does; returns those moved (a folder that cannot be renamed stays)."""
+    if not paths:
+        return []
+    try:
+        spot = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-trash-", dir=into))
+    except OSError:
+        return []
+    moved: list[Path] = []
+    for i, path in enumerate(paths):
+        try:
+            os.rename(path, spot / str(i))
+        except OSError:
+            continue
+        moved.append(path)
+    threading.Thread(target=_remove, args=(spot,), daemon=False).start()
+    return moved
+
+
 def _remove(path: Path) -> None:
     rm = shutil.which("rm")
     if rm is not None:

@@ -129,3 +129,52 @@ def test_removing_every_file_of_a_folder_prunes_it_and_its_emptied_parents_only(
     assert sorted(r.path for r in done) == ["pkg/a/b/dir/x.py", "pkg/a/b/one.py", "pkg/a/b/two.py", "pkg/a/c/three.py"]
     assert all(r.bytes == 6 for r in done)  # each file's size, read before it went
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == ["pkg", "pkg/keep.py"]
+
+
+def test_folders_whose_every_file_goes_are_set_aside_whole_with_the_removals_of_file_by_file(tmp_path):
+    files = {
+        "pkg/tests/a.py": "a = 1\n",
+        "pkg/tests/data/b.json": "{}\n",
+        "pkg/tests/data/deep/c.txt": "ccc\n",
+        "pkg/docs/keep.md": "kept\n",
+        "pkg/docs/drop.md": "dropped\n",
+        "pkg/__init__.py": "",
+        "other/tests/t.py": "t = 1\n",
+    }
+    removing = [
+        ("pkg/tests/a.py", "tests"),
+        ("pkg/tests/data/b.json", "tests"),
+        ("pkg/tests/data/deep/c.txt", "data"),  # another rule: the folder still goes whole
+        ("pkg/docs/drop.md", "docs"),  # pkg/docs keeps a file: removed on its own
+        ("other/tests/t.py", "tests"),
+    ]
+
+    def build(name: str) -> tuple[TreeIndex, list]:
+        root = tmp_path / name / "tree"
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        index = TreeIndex.of(root)
+        if name == "aside":
+            index.trash = tmp_path / name
+        groups = [([p for p, r in removing if r == rule], rule, "pkg") for rule in ("data", "docs", "tests")]
+        return index, index.remove_groups(groups)
+
+    plain, by_file = build("plain")
+    aside, whole = build("aside")
+    assert whole == by_file  # the same removals, sizes and order, whichever way the files went
+    assert [(r.path, r.bytes) for r in whole][:2] == [("pkg/tests/data/deep/c.txt", 4), ("pkg/docs/drop.md", 8)]
+    for index in (plain, aside):
+        left = sorted(str(p.relative_to(index.root)) for p in index.root.rglob("*"))
+        assert left == ["pkg", "pkg/__init__.py", "pkg/docs", "pkg/docs/keep.md"]
+        assert index.paths() == ["pkg/__init__.py", "pkg/docs/keep.md"]
+    from layerbuild.tree.remove import whole_folders
+
+    assert whole_folders({p for p, _ in removing}, files) == ["other", "pkg/tests"]  # outermost only
+    # the set-aside folders are deleted in a thread: nothing of them is left beside the tree
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(timeout=30)
+    assert sorted(p.name for p in (tmp_path / "aside").iterdir()) == ["tree"]
