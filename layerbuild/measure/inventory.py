@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def inventory_of_zip(path: Path) -> Inventory:
                 raise InputError(f"{path} is corrupt ({name}: {exc}): rebuild or re-download it") from None
 
         return build_inventory(str(path), entries, read_text, archive_bytes=path.stat().st_size)
+
+
+def inventory_of_written(zf: zipfile.ZipFile, path: Path, read_text: Callable[[str], str | None]) -> Inventory:
+    """`inventory_of_zip(path)` for a zip this process just wrote, without reading it back: `zf` is its
+    ZipFile (closed: it still lists the entries and where the central directory starts) and `read_text`
+    reads an entry's text from where it was written from (the same bytes, decoded the same way)."""
+    entries = zip_entries(zf, path)
+    names = {e.path for e in entries}
+    return build_inventory(
+        str(path), entries, lambda name: read_text(name) if name in names else None, archive_bytes=path.stat().st_size
+    )
 
 
 def inventory_of_dir(root: Path, *, measure_zipped: bool = True) -> Inventory:

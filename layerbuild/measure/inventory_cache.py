@@ -9,6 +9,8 @@ An entry of another format or that does not read back is measured again and repl
 from __future__ import annotations
 
 import json
+import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,19 @@ def _from_json(text: str, root: str) -> Inventory | None:
         )
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def remember_written(zf: zipfile.ZipFile, path: Path, sha256: str, read_text: Callable[[str], str | None]) -> None:
+    """Keep the inventory of the zip at `path` (sha256 `sha256`) that `zf` just wrote, so that
+    `inventory_of_known_zip` finds it: a build makes it beside its checks instead of after them
+    (measure/inventory.inventory_of_written). Best effort: an entry that cannot be kept is measured later."""
+    from layerbuild.measure.inventory import inventory_of_written
+    from layerbuild.util.atomic import keep_cache_text
+
+    try:
+        keep_cache_text(_entry(sha256), _to_json(inventory_of_written(zf, path, read_text)))
+    except OSError:
+        pass
 
 
 def inventory_of_known_zip(path: Path, sha256: str) -> Inventory:

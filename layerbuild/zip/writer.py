@@ -162,13 +162,15 @@ def write_layer_zip(
     streams: StreamCache | None = None,
     cancelled: threading.Event | None = None,
     digests: FileDigests | None = None,
+    keep: list[zipfile.ZipFile] | None = None,
 ) -> Path:
     """Zip every file under `root` into `dest` with `prefix`; returns `dest`.
 
     `files`: the tree's files, sorted, when they are known (a build's `TreeIndex.files()`); else `root`
     is walked. `streams`: compressed streams remembered by content (read and filled). `cancelled`: set
     by another thread to stop the write (it raises `WriteCancelled` and leaves nothing). `digests`: the
-    tree's (tree/digests.py), so an unchanged file's stream is found without hashing it."""
+    tree's (tree/digests.py), so an unchanged file's stream is found without hashing it. `keep`: gets
+    the ZipFile once it is closed (its entries, for measure/inventory.inventory_of_written)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     date = zip_date()
@@ -212,6 +214,8 @@ def write_layer_zip(
                     info.compress_type = zipfile.ZIP_STORED
                     zf.writestr(info, data)
         os.replace(tmp, dest)
+        if keep is not None:
+            keep.append(zf)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
