@@ -24,8 +24,9 @@ import hashlib
 import os
 import struct
 import threading
-import zlib
 from pathlib import Path
+
+from layerbuild.util.crc import crc32
 
 _FORMAT = b"layerbuild-digests-2\n"
 _RECORD = struct.Struct("<QQQQ32sI")  # st_dev, st_ino, st_size, st_mtime_ns, sha256, crc32
@@ -55,7 +56,7 @@ def _facts_of(path: str) -> Facts:
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
-            crc = zlib.crc32(chunk, crc)
+            crc = crc32(chunk, crc)
     return h.digest(), crc
 
 
@@ -102,7 +103,7 @@ class FileDigests:
         ident = identity(st if st is not None else os.stat(path))
         if ident is not None and (found := self._remembered(ident)) is not None:
             return found
-        found = (hashlib.sha256(data).digest(), zlib.crc32(data)) if data is not None else _facts_of(path)
+        found = (hashlib.sha256(data).digest(), crc32(data)) if data is not None else _facts_of(path)
         self.hashed += 1
         if ident is not None:
             self._used[ident] = found

@@ -22,8 +22,9 @@ import os
 import struct
 import threading
 import time
-import zlib
 from pathlib import Path
+
+from layerbuild.util.crc import crc32
 
 _FORMAT = b"layerbuild-zip-stream-2"
 _RECORD = struct.Struct("<32sQII")  # key, offset in the pack, length, crc32 of the stream
@@ -103,7 +104,7 @@ class StreamCache:
                 stream = os.pread(fd, length, offset)
         except (OSError, ValueError):
             return None
-        return stream if len(stream) == length and zlib.crc32(stream) == crc else None  # damaged: compress again
+        return stream if len(stream) == length and crc32(stream) == crc else None  # damaged: compress again
 
     def knows(self, key: str) -> bool:
         """Whether `key`'s stream is here (in memory or a flushed pack), without reading it."""
@@ -159,8 +160,9 @@ class StreamCache:
                     view = view[os.write(fd, view) :]
             except OSError:  # a full or read-only cache only costs speed
                 return
-            self._pending.append(_RECORD.pack(raw, offset, len(stream), zlib.crc32(stream)))
-            self._known()[raw] = (name, offset, len(stream), zlib.crc32(stream))
+            check = crc32(stream)
+            self._pending.append(_RECORD.pack(raw, offset, len(stream), check))
+            self._known()[raw] = (name, offset, len(stream), check)
 
     def flush(self) -> None:
         """Keep this build's new streams: write the pack's index (by rename); later puts start a new pack.
