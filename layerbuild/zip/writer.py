@@ -17,7 +17,6 @@ import stat
 import threading
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 from layerbuild.errors import InputError
 from layerbuild.tree.digests import FileDigests
 from layerbuild.tree.walk import TreeFile, tree_files
+from layerbuild.util.crc import crc32
 from layerbuild.zip.compressors import Compressor, compressor_for
 from layerbuild.zip.streams import StreamCache
 
@@ -78,7 +78,7 @@ def _read(path: str, digests: FileDigests | None) -> tuple[bytes, os.stat_result
         data = f.read()
         st = os.fstat(f.fileno())
     digest = digests.sha256(path, st, data) if digests is not None else hashlib.sha256(data).digest()
-    return data, st, digest, zlib.crc32(data)
+    return data, st, digest, crc32(data)
 
 
 def _remembered(
@@ -106,7 +106,7 @@ def _compress(
             data = f.read()
             mode = os.fstat(f.fileno()).st_mode
         STATS.count(compressed=True)
-        return data, compressor.deflate(data), zlib.crc32(data), len(data), mode
+        return data, compressor.deflate(data), crc32(data), len(data), mode
     data, st, digest, crc = _read(path, digests)
     mode = st.st_mode
     key = StreamCache.key(digest, crc, compressor.name)
@@ -211,8 +211,7 @@ def write_layer_zip(
                 if len(packed) < size:
                     _write_precompressed(zf, info, packed, crc, size)
                 else:
-                    info.compress_type = zipfile.ZIP_STORED
-                    zf.writestr(info, data)
+                    _write_precompressed(zf, info, data, crc, size, zipfile.ZIP_STORED)
         os.replace(tmp, dest)
         if keep is not None:
             keep.append(zf)
@@ -285,14 +284,21 @@ def _bounded_map(
             future.cancel()
 
 
-def _write_precompressed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, crc: int, size: int) -> None:
-    """Write an entry whose deflate stream is already made (zipfile would compress it again, on one core)."""
-    info.compress_type = zipfile.ZIP_DEFLATED
+def _write_precompressed(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, crc: int, size: int, method: int = zipfile.ZIP_DEFLATED
+) -> None:
+    """Write an entry whose deflate stream is already made (zipfile would compress it again, on one core),
+    or (`method` ZIP_STORED) the file's bytes, with the header `writestr` leaves (it writes one, then
+    seeks back to write it again with the CRC and sizes: a seek and a flush an entry)."""
+    info.compress_type = method
     info.file_size = size
     info.compress_size = len(packed)
     info.CRC = crc
     info.flag_bits = 0
-    zip64 = size > zipfile.ZIP64_LIMIT or len(packed) > zipfile.ZIP64_LIMIT
+    if method == zipfile.ZIP_STORED:
+        zip64 = size * 1.05 > zipfile.ZIP64_LIMIT  # writestr's guess, made before it knows the sizes
+    else:
+        zip64 = size > zipfile.ZIP64_LIMIT or len(packed) > zipfile.ZIP64_LIMIT
     fp = zf.fp
     assert fp is not None  # open for writing
     info.header_offset = zf.start_dir  # where the last entry ended (zipfile keeps it): no tell()
