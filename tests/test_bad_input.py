@@ -1138,6 +1138,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             "."
         ):
             continue  # what the build learnt of its files (tree/digests.py, BinaryMemo, guard_memo), renamed whole
+        if path.is_relative_to(cache / "inventories") and not path.name.startswith("."):
+            continue  # the inventory of a cache entry's zip, made as it was written (measure/inventory_cache.py)
         if path.is_relative_to(cache / "zip-streams") and path.with_suffix(".idx").is_file():
             continue  # a pack of compressed streams whose index was renamed into place (zip/streams.py)
         if path.is_relative_to(cache / "builds"):
