@@ -178,18 +178,12 @@ class TreeIndex:
                 self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path), st.st_size)
 
     def _whole_tops(self, files: list[str]) -> frozenset[str]:
-        """The top-level folders whose every file (in the index: the one walk, kept in step) is in `files`."""
-        mine = set(files)
-        tops = {f.partition("/")[0] for f in files if "/" in f}
-        present: set[str] = set()  # a RECORD may list files that are gone (a folder of none is not moved)
-        for path in (*self._files, *self.left_out):
-            top, sep, _ = path.partition("/")
-            if sep and top in tops:
-                if path in mine:
-                    present.add(top)
-                else:
-                    tops.discard(top)
-        return frozenset(t for t in tops & present if (self.root / t).is_dir() and not (self.root / t).is_symlink())
+        """The top-level folders whose every file (in the index: the one walk, kept in step) is in `files`;
+        a RECORD may list files that are gone, and a folder of none is not moved (tree/remove.whole_folders)."""
+        whole = whole_folders(set(files), (*self._files, *self.left_out))
+        return frozenset(
+            t for t in whole if "/" not in t and (self.root / t).is_dir() and not (self.root / t).is_symlink()
+        )
 
     def remove_distributions(self, dists: Iterable[Distribution], rule: str, move_to: Path | None = None) -> Removals:
         """Remove whole distributions: their RECORD files and everything in their dist-info folder.

@@ -21,23 +21,13 @@ from pathlib import Path
 
 def remove_soon(path: Path, into: Path) -> None:
     """Remove `path` (a folder); it is gone from where it was when this returns."""
-    if not path.is_dir():
-        return
-    spot: Path | None = None
-    try:
-        spot = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-trash-", dir=into))
-        os.rename(path, spot / "tree")
-    except OSError:
+    if path.is_dir() and not move_aside([path], into):
         shutil.rmtree(path, ignore_errors=True)  # another file system or no room: remove it here
-        if spot is not None:
-            shutil.rmtree(spot, ignore_errors=True)
-        return
-    threading.Thread(target=_remove, args=(spot,), daemon=False).start()
 
 
 def move_aside(paths: list[Path], into: Path) -> list[Path]:
-    """Move the folders `paths` into one trash folder in `into` (on their file system) and remove it in
-    a thread, as `remove_soon` does; returns those moved (a folder that cannot be renamed stays)."""
+    """Move the folders `paths` into one trash folder in `into` (on their file system) and remove that
+    in a thread; returns those moved (a folder that cannot be renamed stays)."""
     if not paths:
         return []
     try:
