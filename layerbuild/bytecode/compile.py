@@ -18,6 +18,7 @@ that fits Lambda's unzipped limit within it (budget.py). Who compiles: compilers
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -139,7 +140,7 @@ def add_bytecode(
 
     before = tree.unzipped_bytes() if requested == "auto" else 0  # what the layer unzips to without .pyc
     cache = _pyc_cache(compiler, version, sourceless, shared, tree)
-    todo = cache.fill(root, sources, pyc_of) if cache else sources
+    todo = cache.look_up(root, sources) if cache else sources
     reused = f", {len(sources) - len(todo)} of {len(sources)} from the cache" if cache else ""
     with step(f"Compiling bytecode ({mode}, Python {version}{reused})"):
         if not isinstance(compiler, LocalCompiler):
@@ -149,6 +150,8 @@ def add_bytecode(
             if sources is not every:
                 wanted = set(sources)
                 _drop_pyc(root, [pyc_of(s) for s in every if s not in wanted])
+        elif cache is not None:
+            todo += _link_while_compiling(cache, compiler, root, sources, todo, pyc_of, sourceless)
         elif todo:
             compiler.compile(root, sourceless=sourceless, files=todo)  # shares balanced over the cores
     added, missing, removed = [], [], []
@@ -192,6 +195,33 @@ def add_bytecode(
         tuple(left_out),
         limit if reason else None,
     )
+
+
+def _link_while_compiling(
+    cache: PycCache,
+    compiler: LocalCompiler,
+    root: Path,
+    sources: list[str],
+    absent: list[str],
+    pyc_of: Callable[[str], str],
+    sourceless: bool,
+) -> list[str]:
+    """Compile the sources the cache lacks (`absent`) in the compiler's processes while this thread links
+    the cached .pyc of the others; returns the sources whose entry went away meanwhile, compiled after.
+    A rebuild that adds one package links ~700 .pyc (0.15 s) in the time its interpreter starts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = set(absent)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        compiling = pool.submit(compiler.compile, root, sourceless, absent) if absent else None
+        try:
+            late = cache.link(root, [s for s in sources if s not in wanted], pyc_of)
+        finally:
+            if compiling is not None:
+                compiling.result()  # its error (a broken interpreter) is the build's
+    if late:
+        compiler.compile(root, sourceless=sourceless, files=late)
+    return late
 
 
 def _drop_pyc(root: Path, pycs: list[str]) -> None:

@@ -61,17 +61,29 @@ class PycCache:
 
     def fill(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> list[str]:
         """Put every cached .pyc in place; returns the sources still to compile."""
-        missing = []
-        self._entries = {}  # the sources as they are now (store, after the compile, asks for the same ones)
+        self.look_up(tree, sources)
+        return self.link(tree, sources, pyc_of)
+
+    def look_up(self, tree: Path, sources: list[str]) -> list[str]:
+        """Key `sources` as they are now (`link` and `store`, after the compile, ask for the same ones),
+        fetch the entries missing here from the shared store; returns the sources with no entry, which
+        can be compiling while `link` puts the others in place (compile.py)."""
+        self._entries = {}
         entries = {src: self._entry(tree, src) for src in sources}
         if self.shared is not None:
             from layerbuild.bytecode import pyc_shared
 
             self._groups = pyc_shared.groups_of(entries)
             pyc_shared.fetch(self.shared, self._groups)
+        return [src for src, entry in entries.items() if entry is None or not os.path.exists(entry)]
+
+    def link(self, tree: Path, sources: list[str], pyc_of: Callable[[str], str]) -> list[str]:
+        """Link the cached .pyc of `sources` (keyed by `look_up`) into `tree`; returns those that have
+        none (not cached, or gone since: another build cleaned the cache)."""
+        missing = []
         made: set[str] = set()  # folders made (or found) for the .pyc: one mkdir each, not one a file
         for src in sources:
-            entry = entries[src]
+            entry = self._entry(tree, src)
             if entry is None:
                 missing.append(src)
                 continue
