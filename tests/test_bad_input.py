@@ -1142,6 +1142,8 @@ def _left_behind(w: Workspace, before: set[str]) -> list[str]:
             continue  # the inventory of a cache entry's zip, made as it was written (measure/inventory_cache.py)
         if path.is_relative_to(cache / "zip-streams") and path.with_suffix(".idx").is_file():
             continue  # a pack of compressed streams whose index was renamed into place (zip/streams.py)
+        if path == cache / "builds" / "recent":
+            continue  # the entries committed last (build/cache.py), written by rename after a whole entry
         if path.is_relative_to(cache / "builds"):
             entry = path.parent
             if (entry / "entry.json").is_file() and (entry / "layer.zip").is_file():

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 _STALE_TMP_SECONDS = 6 * 3600
 _EXPORTS_KEPT = 16  # destinations an entry remembers having been copied to (export)
 _CHECKED = "checked"  # the stat of layer.zip when its sha256 was last checked (see file_stamp)
+# builds/recent: the keys of the entries committed last, newest first; a new build's zip copies the entries
+# it shares with theirs (zip/earlier.py), so a rebuild after a change finds its previous zip among them
+_RECENT = "recent"
+_RECENT_KEPT = 6
 
 
 def file_stamp(path: Path) -> str | None:
@@ -153,6 +157,21 @@ class BuildCache:
         known[where] = file_stamp(dest)
         keep_cache_text(book, json.dumps(dict(list(known.items())[-_EXPORTS_KEPT:])))  # else: a copy next time
 
+    def recent_zips(self) -> tuple[Path, ...]:
+        """The zips of the entries committed last, newest first (some may be gone since)."""
+        try:
+            keys = (self.root / "builds" / _RECENT).read_text().split()
+        except OSError:
+            return ()
+        valid = [k for k in keys if len(k) == 64 and all(c in "0123456789abcdef" for c in k)]
+        return tuple(self._entry_dir(k) / "layer.zip" for k in valid)
+
+    def _remember_recent(self, key: str) -> None:
+        from layerbuild.util.atomic import keep_cache_text
+
+        keys = [key] + [p.parent.name for p in self.recent_zips() if p.parent.name != key]
+        keep_cache_text(self.root / "builds" / _RECENT, "\n".join(keys[:_RECENT_KEPT]) + "\n")
+
     def staging(self) -> Path:
         """A private folder for building an entry; pass it to `commit`."""
         tmp = self.root / "tmp"
@@ -174,6 +193,7 @@ class BuildCache:
                 shutil.rmtree(final, ignore_errors=True)
                 raise
         _write_stamp(final / _CHECKED, final / "layer.zip", record.sha256)  # the sha256 of what was just written
+        self._remember_recent(key)
         if upload and self.shared is not None and self.shared.put_blob(final / "layer.zip", record.sha256):
             self.shared.put_manifest("builds", key, json.dumps({"record": record.to_json()}))
         return CacheEntry(key, final / "layer.zip", record)

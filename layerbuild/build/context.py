@@ -58,6 +58,7 @@ class BuildContext:
     runtime_provided: frozenset[str]  # distributions to remove: the runtime provides them
     installer: Installer
     work: Path  # the cache's staging folder: tree/, runtime-provided/, layer.zip
+    earlier_zips: tuple[Path, ...] = ()  # the cache's last zips, newest first: the zip copies from them
     # the stages that run beside others (compress-ahead, zip) and their stream cache: build/overlap.py
     overlap: Overlap = field(default_factory=Overlap, compare=False)
 

@@ -244,7 +244,7 @@ def _built(lock: Lock, path: Path, settings: Settings, cache: BuildCache) -> tup
 
     work = cache.staging()
     try:
-        record = assemble(BuildContext(settings, lock, drop, installer_for(options), work))
+        record = assemble(BuildContext(settings, lock, drop, installer_for(options), work, cache.recent_zips()))
         return cache.commit(key, work, record), False
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -247,9 +247,12 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
     from contextlib import nullcontext
 
     from layerbuild.measure.inventory_cache import remember_written
-    from layerbuild.zip.writer import LAYER_PREFIX, sha256_file, write_layer_zip
+    from layerbuild.zip.writer import LAYER_PREFIX, identify, sha256_file, write_layer_zip
 
     files, root, overlap = tree.files(), tree.root, context.overlap
+    # in the main thread, before the checks start beside the zip (zip/writer.identify); no stage changes
+    # the tree after this one
+    identified = identify(files, context.options.compression, tree.digests)
 
     def run() -> ZipResult:
         overlap.zip_started.set()  # compress-ahead stops after its file; the writer waits only for that one
@@ -266,6 +269,9 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
                 cancelled=overlap.cancelled,
                 digests=tree.digests,
                 keep=written,
+                earlier=context.earlier_zips,  # the entries it shares with the cache's last zips are copied
+                record=True,  # and this one's are copied by the next build (zip/earlier.py)
+                identified=identified,
             )
         sha256 = sha256_file(path)
         # the report's inventory, made here beside the checks from what was just written (0.1 s after

@@ -26,6 +26,7 @@ from layerbuild.errors import InputError
 from layerbuild.tree.digests import FileDigests
 from layerbuild.tree.walk import TreeFile, tree_files
 from layerbuild.util.crc import crc32
+from layerbuild.zip import earlier as earlier_zips
 from layerbuild.zip.compressors import Compressor, compressor_for
 from layerbuild.zip.streams import StreamCache
 
@@ -36,20 +37,22 @@ COMPRESSOR = compressor_for("default").name  # what a zip written with the defau
 
 @dataclass
 class ZipStats:
-    """Files compressed and files copied from remembered streams, by every write in this process."""
+    """Files compressed and files copied from remembered streams or earlier zips, by every write in this process."""
 
     compressed: int = 0
     reused: int = 0
+    copied: int = 0  # of those reused, copied with their header from an earlier zip (zip/earlier.py)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
 
-    def count(self, compressed: bool) -> None:
+    def count(self, compressed: bool, copied: bool = False) -> None:
         with self._lock:
             if compressed:
                 self.compressed += 1
             else:
                 self.reused += 1
+                self.copied += copied
 
 
 STATS = ZipStats()
@@ -81,11 +84,9 @@ def _read(path: str, digests: FileDigests | None) -> tuple[bytes, os.stat_result
     return data, st, digest, crc32(data)
 
 
-def _remembered(
-    path: str, compressor: Compressor, streams: StreamCache, digests: FileDigests
-) -> tuple[str, int, int, int] | None:
-    """(stream key, crc, size, st_mode) of a file whose identity and stream are both remembered: it is
-    copied into the zip without being opened (tree/digests.py); None when it must be read."""
+def _identified(path: str, compressor: Compressor, digests: FileDigests) -> Identified | None:
+    """(stream key, sha256, crc, size, st_mode) of a file whose identity `digests` remember (tree/digests.py):
+    what it holds is known without opening it. None when it must be read."""
     try:
         st = os.stat(path)
     except OSError:
@@ -93,20 +94,29 @@ def _remembered(
     facts = digests.known(st)
     if facts is None:
         return None
-    key = StreamCache.key(facts[0], facts[1], compressor.name)
-    return (key, facts[1], st.st_size, st.st_mode) if streams.knows(key) else None
+    return StreamCache.key(facts[0], facts[1], compressor.name), facts[0], facts[1], st.st_size, st.st_mode
+
+
+Identified = tuple[str, bytes, int, int, int]
+
+
+def _remembered(path: str, compressor: Compressor, streams: StreamCache, digests: FileDigests) -> Identified | None:
+    """`_identified`, for a file whose stream is remembered too: it is copied into the zip without being
+    opened; None when it must be read."""
+    found = _identified(path, compressor, digests)
+    return found if found is not None and streams.knows(found[0]) else None
 
 
 def _compress(
     path: str, compressor: Compressor, streams: StreamCache | None, digests: FileDigests | None = None
-) -> tuple[bytes, bytes, int, int, int]:
-    """(data, deflate stream, crc, size, st_mode) of one file; the mode is read as the file is."""
+) -> tuple[bytes, bytes, int, int, int, bytes | None]:
+    """(data, deflate stream, crc, size, st_mode, sha256 or None) of one file; the mode is read as the file is."""
     if streams is None:
         with open(path, "rb") as f:
             data = f.read()
             mode = os.fstat(f.fileno()).st_mode
         STATS.count(compressed=True)
-        return data, compressor.deflate(data), crc32(data), len(data), mode
+        return data, compressor.deflate(data), crc32(data), len(data), mode, None
     data, st, digest, crc = _read(path, digests)
     mode = st.st_mode
     key = StreamCache.key(digest, crc, compressor.name)
@@ -116,7 +126,7 @@ def _compress(
     if packed is None:
         packed = compressor.deflate(data)
         streams.put(key, packed, remember=False)
-    return data, packed, crc, len(data), mode
+    return data, packed, crc, len(data), mode, digest
 
 
 def precompress(
@@ -152,6 +162,18 @@ def precompress(
     return compressed
 
 
+def identify(files: Sequence[TreeFile], compression: str, digests: FileDigests) -> dict[int, Identified]:
+    """`_identified` of each of `files` (by index) that `digests` know. One os.stat a file: a build makes
+    this in its main thread before the checks start beside the zip, where each stat, letting go of the
+    GIL, waited for it to come back (0.13 s for 2,283 files against 0.02 s here)."""
+    compressor = compressor_for(compression)
+    found = {}
+    for i, file in enumerate(files):
+        if (facts := _identified(file.path, compressor, digests)) is not None:
+            found[i] = facts
+    return found
+
+
 def write_layer_zip(
     root: Path,
     dest: Path,
@@ -163,6 +185,9 @@ def write_layer_zip(
     cancelled: threading.Event | None = None,
     digests: FileDigests | None = None,
     keep: list[zipfile.ZipFile] | None = None,
+    earlier: Sequence[Path] = (),
+    record: bool = False,
+    identified: dict[int, Identified] | None = None,
 ) -> Path:
     """Zip every file under `root` into `dest` with `prefix`; returns `dest`.
 
@@ -170,14 +195,30 @@ def write_layer_zip(
     is walked. `streams`: compressed streams remembered by content (read and filled). `cancelled`: set
     by another thread to stop the write (it raises `WriteCancelled` and leaves nothing). `digests`: the
     tree's (tree/digests.py), so an unchanged file's stream is found without hashing it. `keep`: gets
-    the ZipFile once it is closed (its entries, for measure/inventory.inventory_of_written)."""
+    the ZipFile once it is closed (its entries, for measure/inventory.inventory_of_written). `earlier`:
+    zips written before with `record` (most recent first); with `digests`, the entries the best of them
+    shares with this zip are copied from it in runs (zip/earlier.py). `record`: keep `<dest>.entries`.
+    `identified`: `identify(files, compression, digests)`, when the caller made it (see there)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     date = zip_date()
     compressor = compressor_for(compression)
     if files is None:
         files = tree_files(root)
+    source: earlier_zips.EarlierZip | None = None
+    written: list[earlier_zips.Written] = []
     try:
+        if identified is None:
+            identified = identify(files, compression, digests) if digests is not None else {}
+        copies: dict[int, earlier_zips.Entry] = {}
+        if earlier and identified:
+            wanted = {prefix + files[i].arcname: (f[1], f[2], f[3]) for i, f in identified.items()}
+            source = earlier_zips.best_of(earlier, compressor.name, date, wanted)
+        if source is not None:
+            for i, f in identified.items():
+                if (entry := source.find(prefix + files[i].arcname, f[1], f[2], f[3])) is not None:
+                    copies[i] = entry
+        known = {i: f for i, f in identified.items() if i not in copies and streams is not None and streams.knows(f[0])}
         # A big write buffer: each write or tell that reaches the file lets go of the GIL, and the
         # compressing threads then keep it for up to a switch interval (5 ms) before the writer goes on.
         with (
@@ -185,43 +226,83 @@ def write_layer_zip(
             zipfile.ZipFile(out, "w", allowZip64=True) as zf,
             ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool,
         ):
-            known: dict[int, tuple[str, int, int, int]] = {}
-            if streams is not None and digests is not None:
-                for i, file in enumerate(files):
-                    if (found := _remembered(file.path, compressor, streams, digests)) is not None:
-                        known[i] = found
-            rest = [f for i, f in enumerate(files) if i not in known]
+            rest = [f for i, f in enumerate(files) if i not in known and i not in copies]
             entries = _bounded_map(pool, rest, compressor, streams, digests)
+            run: list[int] = []  # the slice of the earlier zip copied next: [start, end)
             for i, file in enumerate(files):
                 if cancelled is not None and cancelled.is_set():
                     raise WriteCancelled(str(dest))
+                if (entry := copies.get(i)) is not None:
+                    assert source is not None
+                    if run and run[1] == entry.header_offset:
+                        run[1] = entry.end
+                    else:
+                        _copy(zf, source, run)
+                        run = [entry.header_offset, entry.end]
+                    info = _info(prefix + file.arcname, date, identified[i][4])
+                    _add_copied(zf, info, entry)
+                    STATS.count(compressed=False, copied=True)
+                    written.append(earlier_zips.Written(entry.sha256, info, entry.header_length))
+                    continue
+                _copy(zf, source, run)
+                run = []
                 if i in known:
                     assert streams is not None
-                    key, crc, size, mode = known[i]
+                    key, sha, crc, size, mode = known[i]
                     packed = streams.get(key)
                     if packed is not None and len(packed) < size:
                         STATS.count(compressed=False)
                         info = _info(prefix + file.arcname, date, mode)
-                        _write_precompressed(zf, info, packed, crc, size)
+                        length = _write_precompressed(zf, info, packed, crc, size)
+                        written.append(earlier_zips.Written(sha, info, length))
                         continue
-                    data, packed, crc, size, mode = _compress(file.path, compressor, streams, digests)
+                    data, packed, crc, size, mode, digest = _compress(file.path, compressor, streams, digests)
                 else:
-                    data, packed, crc, size, mode = next(entries)
+                    data, packed, crc, size, mode, digest = next(entries)
                 info = _info(prefix + file.arcname, date, mode)
                 if len(packed) < size:
-                    _write_precompressed(zf, info, packed, crc, size)
+                    length = _write_precompressed(zf, info, packed, crc, size)
                 else:
-                    _write_precompressed(zf, info, data, crc, size, zipfile.ZIP_STORED)
+                    length = _write_precompressed(zf, info, data, crc, size, zipfile.ZIP_STORED)
+                if record:
+                    written.append(earlier_zips.Written(digest or hashlib.sha256(data).digest(), info, length))
+            _copy(zf, source, run)
+        st = os.stat(tmp)
         os.replace(tmp, dest)
+        if record:
+            earlier_zips.save(dest, st, compressor.name, date, written)
         if keep is not None:
             keep.append(zf)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
+        if source is not None:
+            source.close()
         if streams is not None:
             streams.flush()  # what was compressed is kept, also when the write failed
     return dest
+
+
+def _copy(zf: zipfile.ZipFile, source: earlier_zips.EarlierZip | None, run: list[int]) -> None:
+    """Write the slice `run` of the earlier zip (entries `_add_copied` has placed) where the zip is now."""
+    if run and source is not None:
+        assert zf.fp is not None
+        zf.fp.write(source.mapped[run[0] : run[1]])
+
+
+def _add_copied(zf: zipfile.ZipFile, info: zipfile.ZipInfo, entry: earlier_zips.Entry) -> None:
+    """Place an entry copied from an earlier zip (its bytes follow, by `_copy`) in the central directory."""
+    info.compress_type = entry.method
+    info.file_size = entry.file_size
+    info.compress_size = entry.compress_size
+    info.CRC = entry.crc
+    info.flag_bits = 0
+    info.header_offset = zf.start_dir
+    zf._didModify = True  # type: ignore[attr-defined]
+    zf.start_dir = info.header_offset + entry.header_length + entry.compress_size
+    zf.filelist.append(info)
+    zf.NameToInfo[info.filename] = info
 
 
 def _info(name: str, date: tuple[int, int, int, int, int, int], mode: int) -> zipfile.ZipInfo:
@@ -247,7 +328,7 @@ def _bounded_map(
     streams: StreamCache | None,
     digests: FileDigests | None = None,
     budget: int = IN_FLIGHT,
-) -> Iterator[tuple[bytes, bytes, int, int, int]]:
+) -> Iterator[tuple[bytes, bytes, int, int, int, bytes | None]]:
     """Each file's `_compress` result, in `files` order, computed on the pool.
 
     The biggest files (those over BIG_FILE, up to half the budget) are submitted first and the rest in
@@ -268,7 +349,7 @@ def _bounded_map(
             held += sizes[i]
     early = set(big)
     order = big + [i for i in range(len(files)) if i not in early]
-    pending: dict[int, Future[tuple[bytes, bytes, int, int, int]]] = {}
+    pending: dict[int, Future[tuple[bytes, bytes, int, int, int, bytes | None]]] = {}
     held, submitted = 0, 0
     try:
         for i in range(len(files)):
@@ -286,10 +367,11 @@ def _bounded_map(
 
 def _write_precompressed(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, crc: int, size: int, method: int = zipfile.ZIP_DEFLATED
-) -> None:
+) -> int:
     """Write an entry whose deflate stream is already made (zipfile would compress it again, on one core),
     or (`method` ZIP_STORED) the file's bytes, with the header `writestr` leaves (it writes one, then
-    seeks back to write it again with the CRC and sizes: a seek and a flush an entry)."""
+    seeks back to write it again with the CRC and sizes: a seek and a flush an entry); returns the
+    header's length."""
     info.compress_type = method
     info.file_size = size
     info.compress_size = len(packed)
@@ -310,6 +392,7 @@ def _write_precompressed(
     zf.start_dir = info.header_offset + len(header) + len(packed)
     zf.filelist.append(info)
     zf.NameToInfo[info.filename] = info
+    return len(header)
 
 
 def sha256_file(path: Path) -> str:
