@@ -183,3 +183,33 @@ def test_search_path_variable_pins_or_hides_interpreters(tmp_path, monkeypatch):
     assert find_interpreter("3.11") == pinned / "python3.11"
     monkeypatch.setenv(SEARCH_PATH_ENV, "")
     assert find_interpreter("3.11") is None
+
+
+class _Recording(LocalCompiler):
+    """The build's local compiler, noting which sources it was asked to compile."""
+
+    def __init__(self, python: Path) -> None:
+        super().__init__(python)
+        self.asked: list[str] = []
+
+    def compile(self, tree: Path, sourceless: bool, files: list[str] | None = None) -> None:
+        self.asked += files or []
+        super().compile(tree, sourceless, files)
+
+
+def test_only_the_sources_the_pyc_cache_lacks_are_compiled_while_the_rest_are_linked(tmp_path, cache_dir, monkeypatch):
+    target = target_with_python("python3.12")
+    python = find_interpreter(target.python_version)
+    assert python is not None
+    add_bytecode(make_tree(tmp_path, "first"), target, "alongside", _Recording(python))  # fills the cache
+    grown = {**SOURCES, "calc/extra.py": "EXTRA = {'x', 'y'}\n"}
+    tree = install(tmp_path / "second", make_wheel(tmp_path / "w-second", "calc", "1.0", grown))
+    compiler = _Recording(python)
+    result = add_bytecode(tree, target, "alongside", compiler)
+    assert sorted(compiler.asked) == ["calc/broken.py", "calc/extra.py"]  # broken.py never compiles: never cached
+    assert result.compiled == 3
+    monkeypatch.setenv("LAYERBUILD_CACHE_DIR", str(tmp_path / "empty-cache"))
+    fresh = install(tmp_path / "fresh", make_wheel(tmp_path / "w-fresh", "calc", "1.0", grown))
+    add_bytecode(fresh, target, "alongside", _Recording(python))
+    assert pyc_files(tree) == pyc_files(fresh)
+    assert (tree / "calc-1.0.dist-info/RECORD").read_text() == (fresh / "calc-1.0.dist-info/RECORD").read_text()
