@@ -37,6 +37,10 @@ class Overlap:
         self.streams = StreamCache(cache_root() / "zip-streams")
         self.cancelled = threading.Event()  # a stage failed or a signal came: stop the threads
         self.zip_started = threading.Event()  # compress-ahead gives its core to the zip writer
+        # set after slimming, with the paths it (and the runtime-provided removal) took out of the tree:
+        # compress-ahead leaves the test and cache files, which slimming mostly removes, until then
+        self.slimmed = threading.Event()
+        self.gone: frozenset[str] = frozenset()
         self._running: dict[str, Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="layerbuild-beside")
 

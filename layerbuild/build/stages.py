@@ -96,7 +96,10 @@ def slim(tree: TreeIndex, context: BuildContext) -> Removals:
     from layerbuild.slim.apply import slim_layer
 
     settings = context.settings
-    return slim_layer(tree, context.options.slim, settings.keep, settings.drop)
+    removed = slim_layer(tree, context.options.slim, settings.keep, settings.drop)
+    context.overlap.gone = frozenset(r.path for r in tree.removals)
+    context.overlap.slimmed.set()  # compress-ahead goes on to what is left of the test and cache files
+    return removed
 
 
 def compile_bytecode(tree: TreeIndex, context: BuildContext) -> BytecodeResult:
@@ -199,36 +202,56 @@ def compress_ahead(tree: TreeIndex, context: BuildContext) -> Callable[[], int]:
     records stage rewrites them) and, for `--bytecode only`, the .py files (removed); files under test
     and cache folders, which slimming mostly removes, come last. Streams are keyed by content, so a
     file removed or rewritten later only costs the work done on it, never a wrong zip."""
+    from functools import partial
+
     from layerbuild.model.inventory import is_cache_file, is_test_file
+    from layerbuild.tree.walk import TreeFile
+    from layerbuild.zip.compressors import compressor_for
+    from layerbuild.zip.streams import StreamCache
     from layerbuild.zip.writer import precompress
 
     overlap = context.overlap
     sourceless = context.options.bytecode == "only"
     provided = context.runtime_provided
-    paths: list[str] = []
-    later: list[str] = []
+    first: list[TreeFile] = []
+    later: list[TreeFile] = []
     for f in tree.files():
         if f.arcname.endswith(".dist-info/RECORD") or (sourceless and f.arcname.endswith(".py")):
             continue
         if provided and tree.owner_of(f.arcname) in provided:
             continue
-        (later if is_test_file(f.arcname) or is_cache_file(f.arcname) else paths).append(f.path)
+        (later if is_test_file(f.arcname) or is_cache_file(f.arcname) else first).append(f)
     if overlap.sequential:
-        paths, later = [], []
+        first, later = [], []
+    compressor = compressor_for(context.options.compression).name
 
     def stop() -> bool:
         return overlap.zip_started.is_set() or overlap.cancelled.is_set()
 
     def run() -> int:
-        # Biggest first: while slimming runs in the main thread, this one then spends its time in
-        # libdeflate, which releases the GIL, rather than taking the GIL back for every small file.
-        def size(path: str) -> int:
-            try:
-                return -os.stat(path).st_size
-            except OSError:
-                return 0
+        def new(f: TreeFile) -> bool:
+            # By the walk's stat, not a stat now (every one lets go of the GIL, and the main thread's
+            # slimming and linking then wait to have it back: 0.06 s of a rebuild that adds one package):
+            # a file changed since is compressed by the zip writer, as any this guess misses.
+            facts = tree.digests.recall(f.walked)
+            return facts is None or not overlap.streams.knows(StreamCache.key(facts[0], facts[1], compressor))
 
-        order = sorted(paths, key=size) + sorted(later, key=size)
+        def biggest_first(files: list[TreeFile]) -> list[str]:
+            # (by the walk's sizes) while slimming runs in the main thread, this one then spends its time
+            # in libdeflate, which releases the GIL, rather than taking the GIL back for every small file
+            return [f.path for f in sorted((f for f in files if new(f)), key=lambda f: -f.size)]
+
+        def rest() -> list[str]:
+            # The test and cache files once slimming is done, and only those it left: reading and
+            # compressing the ones it removes took the GIL from it (1,900 files of a rebuild's tree).
+            if not later:
+                return []  # (sequential: this runs before slimming, and has nothing to do)
+            while not overlap.slimmed.wait(0.05):
+                if stop():
+                    return []
+            gone = overlap.gone
+            return biggest_first([f for f in later if f.arcname not in gone])
+
         done: list[int | BaseException] = []
 
         def idle_only() -> None:
@@ -240,9 +263,12 @@ def compress_ahead(tree: TreeIndex, context: BuildContext) -> Callable[[], int]:
                 except OSError:
                     pass
             try:
-                done.append(
-                    precompress(order, overlap.streams, context.options.compression, stop=stop, digests=tree.digests)
-                )
+                compressed = 0
+                for paths in (partial(biggest_first, first), rest):
+                    compressed += precompress(
+                        paths(), overlap.streams, context.options.compression, stop=stop, digests=tree.digests
+                    )
+                done.append(compressed)
             except BaseException as exc:  # noqa: BLE001 - raised again in the stage's thread, below
                 done.append(exc)
 

@@ -91,6 +91,13 @@ class FileDigests:
         ident = identity(st)
         return None if ident is None else self._remembered(ident)
 
+    def recall(self, ident: Identity | None) -> Facts | None:
+        """`known` for an identity the caller kept (a walk's: tree/walk.TreeFile.walked), without a stat:
+        the file may have changed since, so only for a guess that costs speed when wrong, never content."""
+        if ident is None or ident[3] % 1_000_000_000 == 0:
+            return None
+        return self._remembered(ident)
+
     def _remembered(self, ident: Identity) -> Facts | None:
         found = self._used.get(ident) or self._load().get(ident)
         if found is not None:

@@ -175,7 +175,8 @@ class TreeIndex:
             except OSError:
                 continue
             if stat.S_ISREG(st.st_mode):
-                self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path), st.st_size)
+                walked = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+                self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path), st.st_size, walked)
 
     def _whole_tops(self, files: list[str]) -> frozenset[str]:
         """The top-level folders whose every file (in the index: the one walk, kept in step) is in `files`;

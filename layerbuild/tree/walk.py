@@ -21,6 +21,9 @@ class TreeFile:
     mode: int  # st_mode of the file (of its target, for a link inside the tree)
     link: bool = False  # a symbolic link (to a file inside the tree)
     size: int = -1  # bytes when walked (or added): a stage that rewrites a file does not update it
+    # (st_dev, st_ino, st_size, st_mtime_ns) when walked (or added), the same caveat: what a guess may go
+    # by (compress-ahead skips a file whose stream is remembered), never what a zip is made of
+    walked: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ def walk(root: Path, skip_top: tuple[str, ...] = ()) -> Walk:
                         stack.append((entry.path, name + "/"))
                 elif entry.is_file() and not (link and entry.is_dir()):
                     st = entry.stat()
-                    found.append(TreeFile(name, entry.path, st.st_mode, link, st.st_size))
+                    walked = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+                    found.append(TreeFile(name, entry.path, st.st_mode, link, st.st_size, walked))
     found.sort(key=lambda f: f.arcname)
     return Walk(tuple(found), tuple(sorted(links_out)), tuple(sorted(top)))
 

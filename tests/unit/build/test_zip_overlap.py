@@ -111,3 +111,29 @@ def test_compression_max_is_its_own_smaller_layer_with_the_same_files(tmp_path):
     assert small.testzip() is None
     assert (tmp_path / "max" / ZIP).stat().st_size < (tmp_path / "default" / ZIP).stat().st_size
     assert small.namelist() == big.namelist() and all(small.read(n) == big.read(n) for n in big.namelist())
+
+
+@needs_311
+def test_compress_ahead_leaves_the_test_files_slimming_removes_uncompressed(tmp_path, monkeypatch):
+    import zipfile
+
+    from layerbuild.tree.digests import _facts_of
+    from layerbuild.zip.compressors import compressor_for
+    from layerbuild.zip.streams import StreamCache
+
+    tests = {
+        f"kit/tests/test_{i}.py": f"def test_{i}():\n    assert {random.Random(i).random()!r}\n" for i in range(40)
+    }
+    kit = ("kit", "1.0", {"kit/__init__.py": "K = 1\n", **tests}, [])
+    reqs = _project(tmp_path, [kit], ["kit"])
+    cache = tmp_path / "cache"
+    assert _build(reqs, tmp_path / "out", cache).code == 0
+    assert not any(n.startswith("python/kit/tests/") for n in zipfile.ZipFile(tmp_path / "out" / ZIP).namelist())
+    streams = StreamCache(cache / "zip-streams")
+    probe = tmp_path / "probe.py"
+    for text in tests.values():
+        probe.write_text(text)
+        sha, crc = _facts_of(str(probe))
+        assert not streams.knows(StreamCache.key(sha, crc, compressor_for("default").name))
+    probe.write_text("K = 1\n")  # what the layer keeps was compressed, and kept
+    assert streams.knows(StreamCache.key(*_facts_of(str(probe)), compressor_for("default").name))
