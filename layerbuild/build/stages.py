@@ -286,6 +286,7 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
     """Write the zip of the final tree beside the checks; streams compressed ahead are copied."""
     import threading
     import zipfile
+    from concurrent.futures import ThreadPoolExecutor
     from contextlib import nullcontext
 
     from layerbuild.measure.inventory_cache import remember_written
@@ -315,10 +316,13 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
                 record=True,  # and this one's are copied by the next build (zip/earlier.py)
                 identified=identified,
             )
-        sha256 = sha256_file(path)
         # the report's inventory, made here beside the checks from what was just written (0.1 s after
-        # them when read back from the zip)
-        remember_written(written[0], path, sha256, lambda name: _tree_text(root, name[len(LAYER_PREFIX) :]))
+        # them when read back from the zip), while another thread hashes the zip
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(sha256_file, path)
+            sha256 = remember_written(
+                written[0], path, hashing.result, lambda name: _tree_text(root, name[len(LAYER_PREFIX) :])
+            )
         return ZipResult(path, sha256)
 
     return run

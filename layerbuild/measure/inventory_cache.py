@@ -69,17 +69,23 @@ def _from_json(text: str, root: str) -> Inventory | None:
         return None
 
 
-def remember_written(zf: zipfile.ZipFile, path: Path, sha256: str, read_text: Callable[[str], str | None]) -> None:
-    """Keep the inventory of the zip at `path` (sha256 `sha256`) that `zf` just wrote, so that
-    `inventory_of_known_zip` finds it: a build makes it beside its checks instead of after them
-    (measure/inventory.inventory_of_written). Best effort: an entry that cannot be kept is measured later."""
+def remember_written(
+    zf: zipfile.ZipFile, path: Path, sha256: Callable[[], str], read_text: Callable[[str], str | None]
+) -> str:
+    """Keep the inventory of the zip at `path` that `zf` just wrote, so that `inventory_of_known_zip`
+    finds it: a build makes it beside its checks instead of after them (measure/inventory.
+    inventory_of_written). `sha256()` gives the zip's sha256 (hashed meanwhile in another thread: it
+    lets go of the GIL), which is returned. Best effort: an entry that cannot be kept is measured later."""
     from layerbuild.measure.inventory import inventory_of_written
     from layerbuild.util.atomic import keep_cache_text
 
     try:
-        keep_cache_text(_entry(sha256), _to_json(inventory_of_written(zf, path, read_text)))
+        inventory = inventory_of_written(zf, path, read_text)
     except OSError:
-        pass
+        return sha256()
+    digest = sha256()
+    keep_cache_text(_entry(digest), _to_json(inventory))
+    return digest
 
 
 def inventory_of_known_zip(path: Path, sha256: str) -> Inventory:

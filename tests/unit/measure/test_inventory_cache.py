@@ -57,8 +57,12 @@ def test_the_inventory_a_build_keeps_as_it_writes_its_zip_is_the_one_measuring_t
     os.chmod(tree / "tiny/native.cpython-312-x86_64-linux-gnu.so", 0o755)
     written: list[zipfile.ZipFile] = []
     path = write_layer_zip(tree, tmp_path / "out" / "layer.zip", keep=written)
-    sha = sha256_file(path)
-    remember_written(written[0], path, sha, lambda name: (tree / name[len(LAYER_PREFIX) :]).read_bytes().decode())
+    sha = remember_written(
+        written[0],
+        path,
+        lambda: sha256_file(path),
+        lambda name: (tree / name[len(LAYER_PREFIX) :]).read_bytes().decode(),
+    )
     path.unlink()  # what is kept answers without the zip
     kept = inventory_of_known_zip(path, sha)
     path = write_layer_zip(tree, path)  # the same bytes again, measured from the zip this time
