@@ -23,10 +23,13 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerbuild.util.cachedir import cache_root
 from layerbuild.zip.streams import StreamCache
+
+if TYPE_CHECKING:
+    from layerbuild.bytecode.compilers import Compiler
 
 
 class Overlap:
@@ -41,6 +44,7 @@ class Overlap:
         # compress-ahead leaves the test and cache files, which slimming mostly removes, until then
         self.slimmed = threading.Event()
         self.gone: frozenset[str] = frozenset()
+        self.compiler: Compiler | None = None  # the bytecode compiler; its process may start early (stages.py)
         self._running: dict[str, Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="layerbuild-beside")
 
@@ -69,3 +73,6 @@ class Overlap:
                 future.cancel()
         self._pool.shutdown(wait=True)
         self.streams.flush()
+        close = getattr(self.compiler, "close", None)
+        if close is not None:
+            close()  # a process started early that no compile used

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # a cache hit imports this module and runs none of the stages
     from layerbuild.audit.findings import Finding
     from layerbuild.build.context import BuildContext
     from layerbuild.bytecode.compile import BytecodeResult
+    from layerbuild.bytecode.compilers import Compiler
     from layerbuild.model.removals import Removals
     from layerbuild.tree.index import TreeIndex
     from layerbuild.verify.results import SmokeResult
@@ -92,9 +93,25 @@ def remove_runtime_provided(tree: TreeIndex, context: BuildContext) -> Removals:
     return removed
 
 
+def _compiler(context: BuildContext) -> Compiler | None:
+    """The build's bytecode compiler, chosen once (kept on the overlap: it may have a process started)."""
+    from layerbuild.bytecode.compilers import choose_compiler
+
+    overlap = context.overlap
+    if overlap.compiler is None:
+        settings = context.settings
+        overlap.compiler = choose_compiler(
+            context.installer.compiler(context.target), settings.python, settings.python_version
+        )
+    return overlap.compiler
+
+
 def slim(tree: TreeIndex, context: BuildContext) -> Removals:
+    from layerbuild.bytecode.compilers import LocalCompiler
     from layerbuild.slim.apply import slim_layer
 
+    if context.options.bytecode != "none" and isinstance(compiler := _compiler(context), LocalCompiler):
+        compiler.warm(tree.root, context.options.bytecode == "only")  # it starts while this stage slims
     settings = context.settings
     removed = slim_layer(tree, context.options.slim, settings.keep, settings.drop)
     context.overlap.gone = frozenset(r.path for r in tree.removals)
@@ -104,10 +121,9 @@ def slim(tree: TreeIndex, context: BuildContext) -> Removals:
 
 def compile_bytecode(tree: TreeIndex, context: BuildContext) -> BytecodeResult:
     from layerbuild.bytecode.compile import add_bytecode
-    from layerbuild.bytecode.compilers import choose_compiler
 
     settings = context.settings
-    compiler = choose_compiler(context.installer.compiler(context.target), settings.python, settings.python_version)
+    compiler = _compiler(context)
     from layerbuild.aws.shared_cache import shared_store_for
 
     shared = shared_store_for(context.options.cache_url)  # --cache-url: .pyc shared by CI runners too

@@ -58,20 +58,61 @@ class LocalCompiler:
     def __init__(self, python: Path, version: str | None = None) -> None:
         self.python = Path(python)
         self._version = version or None
+        self._warm: tuple[tuple[str, bool], subprocess.Popen[str]] | None = None  # see `warm`
 
     def version(self) -> str:
         if self._version is None:
             self._version = interpreter_version(self.python)
         return self._version
 
+    def _listing_args(self, root: str, sourceless: bool) -> list[str]:
+        """The command that compiles the files listed on its stdin."""
+        return [str(self.python), *compileall_args(root, sourceless), "-i", "-"]
+
+    @staticmethod
+    def _env() -> dict[str, str]:
+        # Output is the same whatever the worker count or order (checked by tests/unit/bytecode/
+        # test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env["PYTHONHASHSEED"] = "0"
+        return env
+
+    def warm(self, tree: Path, sourceless: bool) -> None:
+        """Start one compiling process for `tree` now, to be given its files by a later `compile`: it
+        starts and imports compileall (0.05 s of the 0.08 s a rebuild's one new package takes) while
+        the build slims, then waits for its list on stdin. `close` ends it when no compile came."""
+        if self._warm is not None:
+            return
+        root = str(tree.resolve())
+        try:
+            proc = subprocess.Popen(
+                self._listing_args(root, sourceless),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=self._env(),
+            )
+        except OSError:
+            return  # compile starts its own, and says what failed
+        self._warm = ((root, sourceless), proc)
+
+    def close(self) -> None:
+        """End the process `warm` started, if no compile used it (an empty list: it compiles nothing)."""
+        warm, self._warm = self._warm, None
+        if warm is not None:
+            try:
+                warm[1].communicate("", timeout=60)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                warm[1].kill()
+                warm[1].wait()
+
     def compile(self, tree: Path, sourceless: bool, files: list[str] | None = None) -> None:
         """As Compiler.compile; `files` (relative to `tree`) limits it to those sources."""
         root = str(tree.resolve())
         args = [str(self.python), *compileall_args(root, sourceless)]
-        # -j0: one worker per core. Output is the same whatever the worker count or order (checked by
-        # tests/unit/bytecode/test_bytecode.py); PYTHONHASHSEED=0 pins set/frozenset constant order anyway.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env["PYTHONHASHSEED"] = "0"
+        # -j0: one worker per core.
+        env = self._env()
         jobs: list[tuple[list[str], str | None]]
         if files is None:
             jobs = [([*args, root], None)]
@@ -82,11 +123,18 @@ class LocalCompiler:
             # process pool starts late and hands out one file at a time.
             n = max(1, min(os.cpu_count() or 1, len(files)))
             jobs = [
-                ([*args, "-i", "-"], "".join(f"{root}/{f}\n" for f in share)) for share in _balanced(tree, files, n)
+                (self._listing_args(root, sourceless), "".join(f"{root}/{f}\n" for f in share))
+                for share in _balanced(tree, files, n)
             ]
+        warm = None
+        if files is not None and self._warm is not None and self._warm[0] == (root, sourceless):
+            warm, self._warm = self._warm[1], None  # the first share goes to the process started early
 
         def run(job: tuple[list[str], str | None]) -> subprocess.CompletedProcess[str]:
             cmd, listing = job
+            if warm is not None and job is jobs[0]:
+                out, err = warm.communicate(listing, timeout=3600)
+                return subprocess.CompletedProcess(cmd, warm.returncode, out, err)
             return subprocess.run(cmd, input=listing, capture_output=True, text=True, env=env, timeout=3600)
 
         try:

@@ -213,3 +213,24 @@ def test_only_the_sources_the_pyc_cache_lacks_are_compiled_while_the_rest_are_li
     add_bytecode(fresh, target, "alongside", _Recording(python))
     assert pyc_files(tree) == pyc_files(fresh)
     assert (tree / "calc-1.0.dist-info/RECORD").read_text() == (fresh / "calc-1.0.dist-info/RECORD").read_text()
+
+
+def test_a_compiler_process_started_early_compiles_the_files_given_later_and_an_unused_one_ends(tmp_path):
+    target = target_with_python("python3.12")
+    python = find_interpreter(target.python_version)
+    assert python is not None
+    files = ["calc/__init__.py", "calc/ops.py"]
+    early, plain = make_tree(tmp_path, "early"), make_tree(tmp_path, "plain")
+    compiler = LocalCompiler(python)
+    compiler.warm(early, sourceless=False)  # started before the tree's sources are known
+    started = compiler._warm[1] if compiler._warm else None
+    assert started is not None and started.poll() is None  # waiting for its list
+    compiler.compile(early, False, files)
+    assert started.returncode == 0  # it did the compile
+    LocalCompiler(python).compile(plain, False, files)
+    assert pyc_files(early) and pyc_files(early) == pyc_files(plain)
+    unused = make_tree(tmp_path, "unused")
+    compiler.warm(unused, sourceless=False)
+    waiting = compiler._warm[1] if compiler._warm else None
+    compiler.close()
+    assert waiting is not None and waiting.returncode == 0 and pyc_files(unused) == {}
