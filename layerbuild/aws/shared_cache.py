@@ -24,7 +24,6 @@ import hashlib
 import os
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +144,7 @@ class SharedStore:
         try:
             if not self._call(fetch):
                 return False
-            from layerbuild.zip.writer import sha256_file
+            from layerbuild.util.filehash import sha256_file
 
             if sha256_file(tmp) != sha256:
                 self._damaged.add(sha256)
@@ -203,6 +202,8 @@ class SharedStore:
             return body if got.get("Metadata", {}).get("sha256") == hashlib.sha256(body).hexdigest() else None
 
         keys = list(keys)
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(_THREADS) as pool:
             values = list(pool.map(lambda k: self._call(get, k), keys))
         return {k: v for k, v in zip(keys, values) if isinstance(v, bytes)}
@@ -218,6 +219,8 @@ class SharedStore:
                 Body=body,
                 Metadata={"sha256": hashlib.sha256(body).hexdigest()},
             )
+
+        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(_THREADS) as pool:
             list(pool.map(lambda item: self._call(put, *item), values.items()))

@@ -119,7 +119,7 @@ class BuildCache:
             text = meta_path.read_text()
         except OSError:
             return None
-        from layerbuild.zip.writer import sha256_file
+        from layerbuild.util.filehash import sha256_file
 
         try:
             record = BuildRecord.from_json(text)

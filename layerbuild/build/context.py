@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from layerbuild.build.overlap import Overlap
 from layerbuild.config import BuildOptions
-from layerbuild.install.interface import Installer
 from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
 from layerbuild.slim.patterns import PathPattern, patterns_of
+
+if TYPE_CHECKING:  # a cache hit needs Settings only: what the stages run with loads when a build runs them
+    from layerbuild.build.overlap import Overlap
+    from layerbuild.install.interface import Installer
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class Settings:
 
 def settings_for(options: BuildOptions, target: Target) -> Settings:
     from layerbuild.util.interpreters import find_interpreter, interpreter_version
-    from layerbuild.zip.writer import zip_date
+    from layerbuild.zip.dates import zip_date
 
     zip_date()  # a malformed SOURCE_DATE_EPOCH fails here, before any work (not after the import check)
     keep, drop = patterns_of(options.keep, options.drop)
@@ -60,7 +63,7 @@ class BuildContext:
     work: Path  # the cache's staging folder: tree/, runtime-provided/, layer.zip
     earlier_zips: tuple[Path, ...] = ()  # the cache's last zips, newest first: the zip copies from them
     # the stages that run beside others (compress-ahead, zip) and their stream cache: build/overlap.py
-    overlap: Overlap = field(default_factory=Overlap, compare=False)
+    overlap: Overlap = field(default_factory=lambda: _new_overlap(), compare=False)
 
     @property
     def target(self) -> Target:
@@ -82,3 +85,9 @@ class BuildContext:
     @property
     def zip_path(self) -> Path:
         return self.work / "layer.zip"
+
+
+def _new_overlap() -> Overlap:
+    from layerbuild.build.overlap import Overlap
+
+    return Overlap()

@@ -35,8 +35,9 @@ from layerbuild.model.names import layer_zip_name
 from layerbuild.model.target import Target
 from layerbuild.report.sidecar import write_report_json
 from layerbuild.util.atomic import write_atomic
+from layerbuild.util.filehash import sha256_file
 from layerbuild.util.interpreters import interpreter_version
-from layerbuild.zip.writer import COMPRESSOR, LAYER_PREFIX, sha256_file, write_layer_zip
+from layerbuild.zip.writer import COMPRESSOR, LAYER_PREFIX, write_layer_zip
 
 FUNCTION_ROOT = "/var/task"  # where Lambda unpacks a function zip: the file name compiled into the code's .pyc
 # Never part of a function's code: caches, VCS and tool folders, SAM's build folder.

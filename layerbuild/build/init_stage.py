@@ -15,13 +15,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from layerbuild.build.context import BuildContext
 from layerbuild.config import BuildOptions
 from layerbuild.errors import EnvironmentProblem, InputError
 from layerbuild.model.removals import Removals
-from layerbuild.tree.index import TreeIndex
 from layerbuild.util.progress import step
+
+if TYPE_CHECKING:  # a cache hit asks this module for the cache key only (function_digest)
+    from layerbuild.build.context import BuildContext
+    from layerbuild.tree.index import TreeIndex
 
 TRACE_FILE = "init-trace.json"
 

@@ -306,7 +306,8 @@ def write_zip(tree: TreeIndex, context: BuildContext) -> Callable[[], ZipResult]
     from contextlib import nullcontext
 
     from layerbuild.measure.inventory_cache import remember_written
-    from layerbuild.zip.writer import LAYER_PREFIX, identify, sha256_file, write_layer_zip
+    from layerbuild.util.filehash import sha256_file
+    from layerbuild.zip.writer import LAYER_PREFIX, identify, write_layer_zip
 
     files, root, overlap = tree.files(), tree.root, context.overlap
     # in the main thread, before the checks start beside the zip (zip/writer.identify); no stage changes

@@ -67,7 +67,7 @@ def report_for_path(
     memory_mb: tuple[int, ...] = DEFAULT_MEMORY_MB,
     runs: int = DEFAULT_RUNS,
 ) -> LayerReport:
-    from layerbuild.zip.writer import sha256_file
+    from layerbuild.util.filehash import sha256_file
 
     path = Path(path)
     inventory = inventory_of(path)

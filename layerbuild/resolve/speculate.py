@@ -19,12 +19,15 @@ the real resolution rather than ahead of it, and is checked against it all the s
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from layerbuild.model.lock import Lock
 from layerbuild.model.target import Target
 from layerbuild.resolve.requirements import RequirementsInput
+
+if TYPE_CHECKING:  # a build from a lock (or a reused resolution) never speculates
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ def lock_or_guess(
     key, found = reusable(reqs, target, ttl=ttl, refresh=refresh)
     if found is not None:
         return found, None
+    from concurrent.futures import ThreadPoolExecutor
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerbuild-resolve")
     real = pool.submit(resolve_and_remember, reqs, target, key, ttl=ttl, refresh=refresh)
     pool.shutdown(wait=False)

@@ -15,23 +15,21 @@ import hashlib
 import os
 import stat
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from layerbuild.errors import InputError
 from layerbuild.tree.digests import FileDigests
 from layerbuild.tree.walk import TreeFile, tree_files
 from layerbuild.util.crc import crc32
 from layerbuild.zip import earlier as earlier_zips
 from layerbuild.zip.compressors import Compressor, compressor_for
+from layerbuild.zip.dates import zip_date
 from layerbuild.zip.streams import StreamCache
 
 LAYER_PREFIX = "python/"
-_MIN_DATE = (1980, 1, 1, 0, 0, 0)
 COMPRESSOR = compressor_for("default").name  # what a zip written with the defaults depends on
 
 
@@ -56,19 +54,6 @@ class ZipStats:
 
 
 STATS = ZipStats()
-
-
-def zip_date() -> tuple[int, int, int, int, int, int]:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return _MIN_DATE
-    try:
-        value = int(epoch)
-    except ValueError:
-        raise InputError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds") from None
-    t = time.gmtime(max(value, 315532800))  # zip cannot store dates before 1980
-    # Zip stores local times with 2-second precision; round down so every build agrees.
-    return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec - t.tm_sec % 2)
 
 
 AHEAD_WAIT = 0.1  # seconds the writer waits for a stream compress-ahead (nice 19) is making; then it makes it
@@ -393,20 +378,3 @@ def _write_precompressed(
     zf.filelist.append(info)
     zf.NameToInfo[info.filename] = info
     return len(header)
-
-
-def sha256_file(path: Path) -> str:
-    """The file's sha256, hashed from a map of it in one call, which lets go of the GIL once: in 1 MB reads
-    it went back and forth 66 times for a 33 MB zip, and waited up to a switch interval each time for
-    the thread beside it (the report's inventory) to give it back."""
-    import mmap
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        try:
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                h.update(mapped)
-        except (OSError, ValueError):  # empty, or a file that cannot be mapped
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()

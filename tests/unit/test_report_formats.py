@@ -220,7 +220,7 @@ def test_build_report_beside_the_zip_supplies_what_was_removed(tmp_path):
     site = tmp_path / "tree"
     _fake_dist(site, "purelib", "1.0", {"purelib/__init__.py": b"a = 1\n"})
     zip_path = write_layer_zip(site, tmp_path / "lib-python3.12-x86_64.zip")
-    from layerbuild.zip.writer import sha256_file
+    from layerbuild.util.filehash import sha256_file
 
     sidecar = {
         "layer": {"sha256": sha256_file(zip_path)},

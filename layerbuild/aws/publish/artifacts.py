@@ -24,7 +24,7 @@ REPORT_SUFFIX = ".report.json"
 def zips_from_artifacts(folder: Path) -> list[PlannedZip]:
     """Every layer under `folder`, checked against what its build job reported (sorted by name)."""
     from layerbuild.model.names import layer_name_of_zip
-    from layerbuild.zip.writer import sha256_file
+    from layerbuild.util.filehash import sha256_file
 
     if not folder.is_dir():
         raise InputError(

@@ -98,7 +98,7 @@ class Published:
 
 def read_layer_zip(path: str | Path) -> LayerZip:
     """Hash and sizes; the unzipped size comes from the central directory (nothing is extracted)."""
-    from layerbuild.zip.writer import sha256_file
+    from layerbuild.util.filehash import sha256_file
 
     path = Path(path)
     if not path.is_file():

@@ -6,7 +6,7 @@ import threading
 
 from layerbuild.build.cache import BuildCache, cache_key
 from layerbuild.model.build_record import BuildRecord
-from layerbuild.zip.writer import sha256_file
+from layerbuild.util.filehash import sha256_file
 
 
 def _record(zip_path) -> BuildRecord:

@@ -38,7 +38,8 @@ def test_the_inventory_a_build_keeps_as_it_writes_its_zip_is_the_one_measuring_t
     import os
 
     from layerbuild.measure.inventory_cache import remember_written
-    from layerbuild.zip.writer import LAYER_PREFIX, sha256_file, write_layer_zip
+    from layerbuild.util.filehash import sha256_file
+    from layerbuild.zip.writer import LAYER_PREFIX, write_layer_zip
 
     monkeypatch.setenv("LAYERBUILD_CACHE_DIR", str(tmp_path / "cache"))
     tree = tmp_path / "tree"

@@ -3,7 +3,8 @@
 import os
 import zipfile
 
-from layerbuild.zip.writer import sha256_file, write_layer_zip
+from layerbuild.util.filehash import sha256_file
+from layerbuild.zip.writer import write_layer_zip
 
 
 def _tree(root, mtime, mode=0o644):
