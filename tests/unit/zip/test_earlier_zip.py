@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import shutil
 import zipfile
 from pathlib import Path
@@ -16,20 +15,7 @@ from layerbuild.zip.earlier import record_path
 from layerbuild.zip.streams import StreamCache
 from layerbuild.zip.writer import STATS, write_layer_zip
 
-
-def _tree(root: Path) -> Path:
-    """The standard library's json and email packages, incompressible bytes (stored), an executable."""
-    stdlib = Path(os.__file__).parent
-    for package in ("json", "email"):
-        for src in sorted((stdlib / package).glob("*.py")):
-            dest = root / package / src.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(src.read_bytes())
-    (root / "blob.bin").write_bytes(random.Random(1).randbytes(40_000))
-    tool = root / "bin.sh"
-    tool.write_bytes(b"#!/bin/sh\necho hi\n" * 50)
-    tool.chmod(0o755)
-    return root
+from .test_zip_streams import _tree  # the standard library's json and email, random bytes, an executable
 
 
 def _sha(path: Path) -> str:
