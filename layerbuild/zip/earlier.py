@@ -34,7 +34,6 @@ SUFFIX = ".entries"
 
 @dataclass(frozen=True)
 class Entry:
-    index: int
     sha256: bytes
     crc: int
     compress_size: int
@@ -93,8 +92,7 @@ def save(
 class EarlierZip:
     """An earlier zip of the cache, mapped, and its entries by name."""
 
-    def __init__(self, path: Path, fd: int, mapped: mmap.mmap, entries: dict[str, Entry]) -> None:
-        self.path = path
+    def __init__(self, fd: int, mapped: mmap.mmap, entries: dict[str, Entry]) -> None:
         self._fd = fd
         self.mapped = mapped
         self.entries = entries
@@ -108,16 +106,16 @@ class EarlierZip:
         except OSError:
             return None
         try:
-            entries = _parse(body, compressor, date)
-            if entries is None:
+            parsed = _parse(body, compressor, date)
+            if parsed is None:
                 return None
+            identity, entries = parsed
             fd = os.open(zip_path, os.O_RDONLY)
         except (OSError, ValueError, struct.error, UnicodeDecodeError):
             return None
         try:
             st = os.fstat(fd)
-            head = _HEAD.unpack_from(body, len(_FORMAT))
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != head[:4] or st.st_size == 0:
+            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity or st.st_size == 0:
                 raise OSError("not the zip recorded")
             last = max((e.end for e in entries.values()), default=0)
             if last > st.st_size:
@@ -126,7 +124,7 @@ class EarlierZip:
         except (OSError, ValueError):
             os.close(fd)
             return None
-        return cls(zip_path, fd, mapped, entries)
+        return cls(fd, mapped, entries)
 
     def find(self, name: str, sha256: bytes, crc: int, size: int) -> Entry | None:
         """The entry `name` when it holds this content (and needs no zip64 header), else None."""
@@ -142,8 +140,9 @@ class EarlierZip:
         os.close(self._fd)
 
 
-def _parse(body: bytes, compressor: str, date: tuple[int, ...]) -> dict[str, Entry] | None:
-    """The entries of a record, or None when it is of another compressor or date (or malformed)."""
+def _parse(body: bytes, compressor: str, date: tuple[int, ...]) -> tuple[tuple[int, ...], dict[str, Entry]] | None:
+    """A record's zip identity (device, inode, size, mtime) and entries, or None when it is of another
+    compressor or date (or malformed)."""
     if not body.startswith(_FORMAT):
         return None
     at = len(_FORMAT)
@@ -158,10 +157,10 @@ def _parse(body: bytes, compressor: str, date: tuple[int, ...]) -> dict[str, Ent
         return None
     entries: dict[str, Entry] = {}
     at = end
-    for i, (sha, crc, csize, size, method, offset, hlen, nlen) in enumerate(records):
-        entries[body[at : at + nlen].decode("utf-8")] = Entry(i, sha, crc, csize, size, method, offset, hlen)
+    for sha, crc, csize, size, method, offset, hlen, nlen in records:
+        entries[body[at : at + nlen].decode("utf-8")] = Entry(sha, crc, csize, size, method, offset, hlen)
         at += nlen
-    return entries
+    return tuple(head[:4]), entries
 
 
 def best_of(

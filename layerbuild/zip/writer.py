@@ -227,7 +227,8 @@ def write_layer_zip(
                     info = _info(prefix + file.arcname, date, identified[i][4])
                     _add_copied(zf, info, entry)
                     STATS.count(compressed=False, copied=True)
-                    written.append(earlier_zips.Written(entry.sha256, info, entry.header_length))
+                    if record:
+                        written.append(earlier_zips.Written(entry.sha256, info, entry.header_length))
                     continue
                 _copy(zf, source, run)
                 run = []
@@ -239,7 +240,8 @@ def write_layer_zip(
                         STATS.count(compressed=False)
                         info = _info(prefix + file.arcname, date, mode)
                         length = _write_precompressed(zf, info, packed, crc, size)
-                        written.append(earlier_zips.Written(sha, info, length))
+                        if record:
+                            written.append(earlier_zips.Written(sha, info, length))
                         continue
                     data, packed, crc, size, mode, digest = _compress(file.path, compressor, streams, digests)
                 else:
@@ -278,14 +280,24 @@ def _copy(zf: zipfile.ZipFile, source: earlier_zips.EarlierZip | None, run: list
 
 def _add_copied(zf: zipfile.ZipFile, info: zipfile.ZipInfo, entry: earlier_zips.Entry) -> None:
     """Place an entry copied from an earlier zip (its bytes follow, by `_copy`) in the central directory."""
-    info.compress_type = entry.method
-    info.file_size = entry.file_size
-    info.compress_size = entry.compress_size
-    info.CRC = entry.crc
+    _describe(info, entry.method, entry.crc, entry.file_size, entry.compress_size)
+    _place(zf, info, entry.header_length + entry.compress_size)
+
+
+def _describe(info: zipfile.ZipInfo, method: int, crc: int, size: int, compress_size: int) -> None:
+    info.compress_type = method
+    info.file_size = size
+    info.compress_size = compress_size
+    info.CRC = crc
     info.flag_bits = 0
+
+
+def _place(zf: zipfile.ZipFile, info: zipfile.ZipInfo, length: int) -> None:
+    """Record `info` as the entry of the `length` bytes (header and stream) that start where the last
+    entry ended (zipfile keeps that: no tell())."""
     info.header_offset = zf.start_dir
     zf._didModify = True  # type: ignore[attr-defined]
-    zf.start_dir = info.header_offset + entry.header_length + entry.compress_size
+    zf.start_dir = info.header_offset + length
     zf.filelist.append(info)
     zf.NameToInfo[info.filename] = info
 
@@ -357,24 +369,16 @@ def _write_precompressed(
     or (`method` ZIP_STORED) the file's bytes, with the header `writestr` leaves (it writes one, then
     seeks back to write it again with the CRC and sizes: a seek and a flush an entry); returns the
     header's length."""
-    info.compress_type = method
-    info.file_size = size
-    info.compress_size = len(packed)
-    info.CRC = crc
-    info.flag_bits = 0
+    _describe(info, method, crc, size, len(packed))
     if method == zipfile.ZIP_STORED:
         zip64 = size * 1.05 > zipfile.ZIP64_LIMIT  # writestr's guess, made before it knows the sizes
     else:
         zip64 = size > zipfile.ZIP64_LIMIT or len(packed) > zipfile.ZIP64_LIMIT
     fp = zf.fp
     assert fp is not None  # open for writing
-    info.header_offset = zf.start_dir  # where the last entry ended (zipfile keeps it): no tell()
     zf._writecheck(info)  # type: ignore[attr-defined]  # zipfile's own checks (name, sizes, zip64)
-    zf._didModify = True  # type: ignore[attr-defined]
     header = info.FileHeader(zip64)
     fp.write(header)
     fp.write(packed)
-    zf.start_dir = info.header_offset + len(header) + len(packed)
-    zf.filelist.append(info)
-    zf.NameToInfo[info.filename] = info
+    _place(zf, info, len(header) + len(packed))
     return len(header)
