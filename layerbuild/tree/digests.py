@@ -36,11 +36,19 @@ CHUNK = 1 << 20
 Identity = tuple[int, int, int, int]
 
 
+def stat_identity(st: os.stat_result) -> Identity:
+    """A file's device, inode, size and modification time (ns), from its os.stat."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def identity(st: os.stat_result) -> Identity | None:
     """What a digest is remembered under, or None when the time is whole seconds (see the module's note)."""
-    if st.st_mtime_ns % 1_000_000_000 == 0:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    ident = stat_identity(st)
+    return ident if _trusted(ident) else None
+
+
+def _trusted(ident: Identity) -> bool:
+    return ident[3] % 1_000_000_000 != 0
 
 
 Facts = tuple[bytes, int]  # sha256, crc32
@@ -94,9 +102,7 @@ class FileDigests:
     def recall(self, ident: Identity | None) -> Facts | None:
         """`known` for an identity the caller kept (a walk's: tree/walk.TreeFile.walked), without a stat:
         the file may have changed since, so only for a guess that costs speed when wrong, never content."""
-        if ident is None or ident[3] % 1_000_000_000 == 0:
-            return None
-        return self._remembered(ident)
+        return self._remembered(ident) if ident is not None and _trusted(ident) else None
 
     def _remembered(self, ident: Identity) -> Facts | None:
         found = self._used.get(ident) or self._load().get(ident)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from layerbuild.model.removals import Removal, Removals
-from layerbuild.tree.digests import FileDigests
+from layerbuild.tree.digests import FileDigests, stat_identity
 from layerbuild.tree.distributions import (
     Distribution,
     decode_text,
@@ -175,7 +175,7 @@ class TreeIndex:
             except OSError:
                 continue
             if stat.S_ISREG(st.st_mode):
-                walked = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+                walked = stat_identity(st)
                 self._files[rel] = TreeFile(rel, path, st.st_mode, os.path.islink(path), st.st_size, walked)
 
     def _whole_tops(self, files: list[str]) -> frozenset[str]:

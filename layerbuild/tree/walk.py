@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerbuild.tree import counts
+from layerbuild.tree.digests import stat_identity
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ def walk(root: Path, skip_top: tuple[str, ...] = ()) -> Walk:
                         stack.append((entry.path, name + "/"))
                 elif entry.is_file() and not (link and entry.is_dir()):
                     st = entry.stat()
-                    walked = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-                    found.append(TreeFile(name, entry.path, st.st_mode, link, st.st_size, walked))
+                    found.append(TreeFile(name, entry.path, st.st_mode, link, st.st_size, stat_identity(st)))
     found.sort(key=lambda f: f.arcname)
     return Walk(tuple(found), tuple(sorted(links_out)), tuple(sorted(top)))
 

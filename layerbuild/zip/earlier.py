@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from layerbuild.tree.digests import stat_identity
+
 _FORMAT = b"layerbuild-zip-entries-1\n"
 _HEAD = struct.Struct("<QQQQ6HHI")  # the zip's st_dev, st_ino, st_size, st_mtime_ns; date; compressor length; entries
 _ENTRY = struct.Struct("<32sIQQHQHH")  # sha256, crc, compressed size, size, method, header offset/length, name length
@@ -67,7 +69,7 @@ def save(
     from layerbuild.util.atomic import keep_cache_bytes
 
     name = compressor.encode()
-    head = _HEAD.pack(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, *date, len(name), len(written))
+    head = _HEAD.pack(*stat_identity(st), *date, len(name), len(written))
     parts = [_FORMAT, head, name]
     names = []
     for w in written:
@@ -115,7 +117,7 @@ class EarlierZip:
             return None
         try:
             st = os.fstat(fd)
-            if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity or st.st_size == 0:
+            if stat_identity(st) != identity or st.st_size == 0:
                 raise OSError("not the zip recorded")
             last = max((e.end for e in entries.values()), default=0)
             if last > st.st_size:
